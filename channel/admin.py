@@ -1,0 +1,236 @@
+"""The support tool: read-only mirrors, search on every code, actions that call services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from channel import outbox
+from channel.apikeys import api_key_create, api_key_revoke
+from channel.models import (
+    ApiKey,
+    AuditEvent,
+    CallRecord,
+    FlowState,
+    Operation,
+    OperationAttempt,
+    OperationState,
+    Order,
+    OrderLine,
+    SyncCursor,
+)
+
+
+class ReadOnlyMixin:
+    """Mirrors are written by the proxy only; superusers may still repair them."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = (
+        "item_id",
+        "sku",
+        "name",
+        "product_type",
+        "qty_ordered",
+        "qty_canceled",
+        "qty_cancelled_by_omni",
+        "qty_packed",
+        "qty_invoiced",
+        "qty_shipped",
+        "qty_handed_over",
+        "selling_price_per_unit",
+        "discount_per_unit",
+        "shipping_charge_per_unit",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = (
+        "order_code",
+        "entity_id",
+        "magento_state",
+        "magento_status",
+        "lifecycle",
+        "location_code",
+        "payment_method",
+        "grand_total",
+        "magento_created_at",
+        "pushed_to_omni_at",
+    )
+    list_filter = (
+        "lifecycle",
+        "magento_state",
+        "magento_status",
+        "location_code",
+        "payment_method",
+        "magento_created_at",
+    )
+    search_fields = ("=order_code", "=increment_id", "=entity_id", "customer_email", "=lines__sku")
+    date_hierarchy = "magento_created_at"
+    inlines = [OrderLineInline]
+    readonly_fields = [f.name for f in Order._meta.fields]
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct(), False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    list_filter = ("scope",)
+    search_fields = ("name", "prefix")
+    fields = ("name", "scope", "expires_at", "prefix", "created_at", "revoked_at", "last_used_at")
+    readonly_fields = ("prefix", "created_at", "revoked_at", "last_used_at")
+    actions = ["revoke"]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, raw = api_key_create(name=obj.name, scope=obj.scope, expires_at=obj.expires_at)
+        obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
+        obj._state.adding = False
+        self.message_user(
+            request, f"Key created. Copy it now, it is not shown again: {raw}", messages.WARNING
+        )
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            api_key_revoke(key)
+        self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "direction",
+        "system",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "order",
+    )
+    list_filter = ("direction", "system", "status", "created_at")
+    search_fields = ("path", "=order__order_code")
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in CallRecord._meta.fields]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+class OperationAttemptInline(ReadOnlyMixin, admin.TabularInline):
+    model = OperationAttempt
+    extra = 0
+    fields = ("number", "worker", "started_at", "finished_at", "outcome", "error")
+    readonly_fields = fields
+
+
+@admin.register(Operation)
+class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "order",
+        "target",
+        "state",
+        "error_class",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "short_error",
+    )
+    list_filter = ("state", "kind", "error_class", "created_at")
+    search_fields = ("=order__order_code", "target", "idempotency_key", "last_error")
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in Operation._meta.fields]
+    inlines = [OperationAttemptInline]
+    actions = ["replay_selected", "cancel_selected"]
+    show_full_result_count = False
+
+    @admin.display(description="last error")
+    def short_error(self, obj: Operation) -> str:
+        return obj.last_error[:120]
+
+    @admin.action(description="Replay selected operations now")
+    def replay_selected(self, request: HttpRequest, queryset: QuerySet[Operation]) -> None:
+        replayed = sum(outbox.replay(op) for op in queryset)
+        skipped = queryset.count() - replayed
+        self.message_user(
+            request, f"Queued {replayed} operation(s) to run now; {skipped} were done or running."
+        )
+
+    @admin.action(description="Cancel selected operations (they will not run)")
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Operation]) -> None:
+        cancelled = sum(outbox.cancel(op) for op in queryset)
+        self.message_user(request, f"Cancelled {cancelled} operation(s).")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "action", "actor", "order", "subject", "message")
+    list_filter = ("action", "actor", "created_at")
+    search_fields = ("=order__order_code", "subject", "message")
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+
+@admin.register(FlowState)
+class FlowStateAdmin(admin.ModelAdmin):
+    list_display = ("flow", "paused", "paused_by", "last_run_at", "last_success_at", "last_error")
+    readonly_fields = ("flow", "paused_by", "last_run_at", "last_success_at", "last_error")
+    actions = ["pause", "resume"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Pause selected flows (backlog is kept)")
+    def pause(self, request: HttpRequest, queryset: QuerySet[FlowState]) -> None:
+        queryset.update(paused=True, paused_by=request.user.get_username())
+        self.message_user(request, f"Paused {queryset.count()} flow(s).")
+
+    @admin.action(description="Resume selected flows")
+    def resume(self, request: HttpRequest, queryset: QuerySet[FlowState]) -> None:
+        queryset.update(paused=False, paused_by="")
+        self.message_user(request, f"Resumed {queryset.count()} flow(s).")
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(admin.ModelAdmin):
+    list_display = ("name", "value", "updated_at")
+
+
+__all__ = ["OperationState", "timezone"]

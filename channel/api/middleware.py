@@ -1,0 +1,59 @@
+"""Record every API call (in) with bodies, key and order; keep API errors JSON."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from channel import redaction
+from channel.api.errors import json_not_found, json_server_error
+from channel.models import CallDirection, CallRecord
+
+MAX_BODY_CHARS = 64_000
+
+
+class ApiCallRecordMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/") or request.path.startswith("/api/schema"):
+            return self.get_response(request)
+        started = time.monotonic()
+        body = request.body.decode("utf-8", "replace") if request.body else ""
+        response = self.get_response(request)
+        if response.status_code == 404 and not _is_json(response):
+            response = json_not_found(request)
+        elif response.status_code >= 500 and not _is_json(response):
+            response = json_server_error(request)
+        self._record(request, response, body, started)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return None
+
+    def _record(
+        self, request: HttpRequest, response: HttpResponse, body: str, started: float
+    ) -> None:
+        content = b"" if response.streaming else response.content
+        path = request.get_full_path()
+        CallRecord.objects.create(
+            direction=CallDirection.INBOUND,
+            system="returns" if path.startswith("/api/returns") else "omni",
+            method=request.method or "",
+            path=redaction.redact_text(path)[:500],
+            status=response.status_code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_body=redaction.redact_text(body)[:MAX_BODY_CHARS],
+            response_body=redaction.redact_text(content.decode("utf-8", "replace"))[
+                :MAX_BODY_CHARS
+            ],
+            api_key_id=getattr(request, "api_key_id", None),
+            order_id=getattr(request, "order_id", None),
+        )
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return "json" in response.get("Content-Type", "")

@@ -1,0 +1,169 @@
+"""Omni-facing order reads (contract section 2). Served from the mirror; single orders refresh."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channel import mapping, sync
+from channel.api.errors import ApiError
+from channel.api.params import list_param, paging, time_param
+from channel.magento import (
+    MagentoClient,
+    MagentoError,
+    MagentoNotFound,
+    SearchFilter,
+    search_params,
+)
+from channel.models import Order, OrderLine
+from channel.orders import order_upsert
+from channel.timefmt import to_omni
+
+
+def _page(query: QuerySet[Order], request: Request) -> tuple[int, int, int, list[Order]]:
+    page, size = paging(request)
+    total = query.count()
+    start = (page - 1) * size
+    rows = list(query[start : start + size]) if start < total else []
+    return page, size, total, rows
+
+
+def _lines_prefetch() -> Prefetch:
+    return Prefetch("lines", queryset=OrderLine.objects.order_by("position"))
+
+
+def _request_client(order: Order | None = None) -> MagentoClient:
+    return MagentoClient(
+        read_timeout=settings.MAGENTO_READ_TIMEOUT, order_id=order.pk if order else None
+    )
+
+
+def find_order(order_code: str, request: Request | None = None) -> Order:
+    """The mirrored order with this Omni orderCode, or a 404."""
+    order = Order.objects.filter(order_code=order_code).first()
+    if order is None:
+        raise ApiError(f"Order {order_code} is unknown.", status_code=404)
+    if request is not None:
+        request._request.order_id = order.pk
+    return order
+
+
+class OrderListView(APIView):
+    """GET /api/omni/orders"""
+
+    def get(self, request: Request) -> Response:
+        statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
+        query = Order.objects.filter(magento_status__in=statuses)
+        created_from = time_param(request, "createdFrom")
+        created_to = time_param(request, "createdTo")
+        if created_from:
+            query = query.filter(magento_created_at__gte=created_from)
+        if created_to:
+            query = query.filter(magento_created_at__lte=created_to)
+        query = query.order_by("magento_created_at", "order_code").prefetch_related(
+            _lines_prefetch()
+        )
+        page, size, total, rows = _page(query, request)
+        orders = [mapping.outward_order(order) for order in rows]
+        return Response({"page": page, "pageSize": size, "totalCount": total, "orders": orders})
+
+
+class OrderDetailView(APIView):
+    """GET /api/omni/orders/{orderCode}: refreshed from Magento, or the mirror marked stale."""
+
+    def get(self, request: Request, order_code: str) -> Response:
+        order = Order.objects.filter(order_code=order_code).first()
+        if order is None:
+            order = _fetch_unknown(order_code)
+        request._request.order_id = order.pk
+        stale = False
+        try:
+            order = sync.refresh_order(order, client=_request_client(order))
+        except MagentoError:
+            stale = True
+        order = Order.objects.prefetch_related(_lines_prefetch()).get(pk=order.pk)
+        return Response({**mapping.outward_order(order), "stale": stale})
+
+
+def _fetch_unknown(order_code: str) -> Order:
+    """An order not mirrored yet may still exist in Magento: look it up by its code."""
+    field = "entity_id" if settings.ORDER_CODE_FIELD == "entity_id" else "increment_id"
+    if field == "entity_id" and not order_code.isdigit():
+        raise ApiError(f"Order {order_code} is unknown.", status_code=404)
+    try:
+        found = _request_client().search_orders(
+            search_params([[SearchFilter(field, order_code)]], page_size=1, page=1)
+        )
+    except MagentoError:
+        raise ApiError(f"Order {order_code} is unknown.", status_code=404) from None
+    items = found.get("items") or []
+    if not items:
+        raise ApiError(f"Order {order_code} is unknown.", status_code=404)
+    return order_upsert(raw=items[0]).order
+
+
+class OrderStatusView(APIView):
+    """GET /api/omni/orders/{orderCode}/status"""
+
+    def get(self, request: Request, order_code: str) -> Response:
+        order = find_order(order_code, request)
+        stale = False
+        status = order.magento_status
+        try:
+            status = _request_client(order).get_order_status(order.entity_id)
+        except MagentoNotFound:
+            stale = True
+        except MagentoError:
+            stale = True
+        if status != order.magento_status and not stale:
+            try:
+                order = sync.refresh_order(order, client=_request_client(order))
+            except MagentoError:
+                stale = True
+        return Response(
+            {
+                "orderCode": order.order_code,
+                "status": status,
+                "state": order.magento_state,
+                "updatedAt": to_omni(order.magento_updated_at),
+                "stale": stale,
+            }
+        )
+
+
+class CancelledOrderListView(APIView):
+    """GET /api/omni/orders/cancelled: orders with cancelled quantities (absolute)."""
+
+    def get(self, request: Request) -> Response:
+        query = Order.objects.filter(lines__qty_canceled__gt=0).distinct()
+        updated_from = time_param(request, "updatedFrom")
+        updated_to = time_param(request, "updatedTo")
+        if updated_from:
+            query = query.filter(magento_updated_at__gte=updated_from)
+        if updated_to:
+            query = query.filter(magento_updated_at__lte=updated_to)
+        query = query.order_by("magento_updated_at", "order_code").prefetch_related(
+            _lines_prefetch()
+        )
+        page, size, total, rows = _page(query, request)
+        return Response(
+            {
+                "page": page,
+                "pageSize": size,
+                "totalCount": total,
+                "orders": [_cancelled(o) for o in rows],
+            }
+        )
+
+
+def _cancelled(order: Order) -> dict[str, Any]:
+    return {
+        "orderCode": order.order_code,
+        "locationCode": order.location_code or None,
+        "orderItems": mapping.cancellation_items(order),
+    }

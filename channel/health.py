@@ -1,0 +1,45 @@
+"""GET /healthz: database, worker heartbeat, oldest pending operation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+
+from channel.models import Heartbeat, Operation, OperationState
+
+WORKER = "worker"
+
+
+def beat(name: str = WORKER) -> None:
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        heartbeat = Heartbeat.objects.filter(name=WORKER).values_list("at", flat=True).first()
+        oldest = (
+            Operation.objects.filter(state=OperationState.PENDING)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    except DatabaseError:
+        return JsonResponse({"healthy": False, "reasons": ["database unreachable"]}, status=503)
+    now = timezone.now()
+    worker_age = (now - heartbeat).total_seconds() if heartbeat else None
+    oldest_age = (now - oldest).total_seconds() if oldest else 0
+    reasons = []
+    if worker_age is None or worker_age > settings.HEALTH_MAX_HEARTBEAT_AGE_SECONDS:
+        reasons.append("no worker heartbeat" if worker_age is None else "worker heartbeat is old")
+    if oldest_age > settings.OUTBOX_ALERT_AGE_MINUTES * 60:
+        reasons.append("an operation has been pending too long")
+    body = {
+        "healthy": not reasons,
+        "reasons": reasons,
+        "database": "ok",
+        "workerHeartbeatAgeSeconds": None if worker_age is None else round(worker_age, 1),
+        "oldestPendingOperationAgeSeconds": round(oldest_age, 1),
+    }
+    return JsonResponse(body, status=200 if not reasons else 503)

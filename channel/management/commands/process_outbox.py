@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from channel.outbox import run_due
+
+
+class Command(BaseCommand):
+    help = "Run every due outbox operation once, now (safe beside the worker)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        ran = run_due()
+        self.stdout.write(f"ran {ran} operation(s)")

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from channel.schedules import ensure_schedules
+
+
+class Command(BaseCommand):
+    help = "Create the django-q2 schedules (sync every minute, outbox sweep); idempotent."
+
+    def handle(self, *args: object, **options: object) -> None:
+        changed = ensure_schedules()
+        self.stdout.write(f"schedules created or corrected: {', '.join(changed) or 'none'}")

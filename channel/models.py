@@ -1,0 +1,460 @@
+"""The mirror of Magento orders, the outbox, and the records that make every action auditable."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+
+
+class OrderLifecycle(models.TextChoices):
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged by Omni"
+    IN_FULFILMENT = "in_fulfilment", "Being packed / shipped"
+    FULFILLED = "fulfilled", "Everything handed over"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Order(models.Model):
+    """One Magento order as the proxy last saw it, plus what Omni has done with it."""
+
+    entity_id = models.BigIntegerField(unique=True, help_text="Magento entity_id")
+    increment_id = models.CharField(max_length=64, unique=True, help_text="Magento order number")
+    order_code = models.CharField(max_length=64, unique=True, help_text="Omni orderCode")
+    store_id = models.IntegerField(null=True, blank=True)
+    magento_state = models.CharField(max_length=32, db_index=True)
+    magento_status = models.CharField(max_length=64)
+    magento_created_at = models.DateTimeField()
+    magento_updated_at = models.DateTimeField()
+    customer_email = models.CharField(max_length=255, blank=True, db_index=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    is_guest = models.BooleanField(default=False)
+    payment_method = models.CharField(max_length=64, blank=True)
+    currency = models.CharField(max_length=8, blank=True)
+    grand_total = models.DecimalField(**MONEY)
+    shipping_incl_tax = models.DecimalField(**MONEY)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)
+    location_code = models.CharField(max_length=64, blank=True, db_index=True)
+    lifecycle = models.CharField(
+        max_length=20, choices=OrderLifecycle.choices, default=OrderLifecycle.NEW, db_index=True
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    pushed_to_omni_at = models.DateTimeField(null=True, blank=True)
+    data_errors = models.TextField(blank=True, help_text="Problems found while mapping the order")
+    notes = models.TextField(blank=True, help_text="Lines not sent to Omni (virtual, downloadable)")
+    raw = models.JSONField(default=dict, blank=True, help_text="Magento JSON of the last fetch")
+    fetched_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["raw", "fetched_at", "updated_at"])
+
+    class Meta:
+        indexes = [
+            # GET /api/omni/orders: filter by status + created range, sorted by time then code.
+            models.Index(
+                fields=["magento_status", "magento_created_at", "order_code"],
+                name="order_status_created_idx",
+            ),
+            models.Index(fields=["magento_created_at", "order_code"], name="order_created_idx"),
+            # GET /api/omni/orders/cancelled: filter by update time among cancelled orders.
+            models.Index(fields=["magento_updated_at"], name="order_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_code
+
+    @property
+    def is_cod(self) -> bool:
+        return self.payment_method in settings.MAGENTO_COD_METHODS
+
+    @property
+    def is_held(self) -> bool:
+        return self.magento_state == "holded"
+
+
+class OrderLine(models.Model):
+    """One shippable Magento line (an Omni order item). Configurable parent+child are one line."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    item_id = models.BigIntegerField(unique=True, help_text="Omni orderItemCode")
+    magento_item_id = models.BigIntegerField(
+        help_text="The id Magento expects when invoicing/shipping/cancelling (configurable parent)"
+    )
+    parent_item_id = models.BigIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    sku = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255, blank=True)
+    product_type = models.CharField(max_length=32)
+    qty_ordered = models.PositiveIntegerField()
+    qty_canceled = models.PositiveIntegerField(default=0, help_text="Magento qty_canceled")
+    qty_invoiced = models.PositiveIntegerField(default=0, help_text="Magento qty_invoiced")
+    qty_shipped = models.PositiveIntegerField(default=0, help_text="Magento qty_shipped")
+    qty_refunded = models.PositiveIntegerField(default=0, help_text="Magento qty_refunded")
+    qty_cancelled_by_omni = models.PositiveIntegerField(default=0)
+    qty_packed = models.PositiveIntegerField(default=0)
+    qty_handed_over = models.PositiveIntegerField(default=0)
+    selling_price_per_unit = models.DecimalField(**MONEY)
+    discount_per_unit = models.DecimalField(**MONEY)
+    shipping_charge_per_unit = models.DecimalField(**MONEY)
+    price_excl_tax = models.DecimalField(**MONEY)
+    tax_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
+    tax_amount = models.DecimalField(**MONEY)
+    row_total_incl_tax = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["order_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.item_id} {self.sku}"
+
+    @property
+    def qty_cancelled(self) -> int:
+        """Cancelled by anyone: Magento's number or Omni's partial cancellation."""
+        return max(self.qty_canceled, self.qty_cancelled_by_omni)
+
+    @property
+    def qty_open(self) -> int:
+        """Units that may still be packed."""
+        return max(0, self.qty_ordered - self.qty_cancelled - self.qty_packed)
+
+
+class SyncCursor(models.Model):
+    """High-water mark of one Magento pull (new orders by created_at, changes by updated_at)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    value = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.value:%Y-%m-%d %H:%M:%S}"
+
+
+class Flow(models.TextChoices):
+    INTAKE = "intake", "Order intake from Magento"
+    PUSH = "push", "Order push to Omni"
+    INVENTORY = "inventory", "Inventory to Magento"
+    RETURNS = "returns", "Returns to Omni"
+
+
+class FlowState(models.Model):
+    """Pause switch and heartbeat of one background flow."""
+
+    flow = models.CharField(max_length=20, choices=Flow.choices, unique=True)
+    paused = models.BooleanField(default=False)
+    paused_by = models.CharField(max_length=150, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_flow_display()}{' (paused)' if self.paused else ''}"
+
+
+class ApiKeyScope(models.TextChoices):
+    OMNI = "omni", "Omni-facing API"
+    RETURNS = "returns", "Returns API"
+
+
+class ApiKey(models.Model):
+    """A key a client sends in the API-key header. Only its SHA-256 is stored."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(
+        max_length=12, db_index=True, help_text="First characters, to find it"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=16, choices=ApiKeyScope.choices, default=ApiKeyScope.OMNI)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.scope})"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class CallDirection(models.TextChoices):
+    INBOUND = "in", "Omni → proxy"
+    OUTBOUND = "out", "proxy → remote"
+
+
+class CallRecord(models.Model):
+    """One HTTP call in or out, with bodies (secrets redacted)."""
+
+    direction = models.CharField(max_length=3, choices=CallDirection.choices)
+    system = models.CharField(max_length=16, help_text="omni, magento or api")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    status = models.IntegerField(null=True, blank=True, help_text="Empty: no answer (timeout)")
+    duration_ms = models.IntegerField(default=0)
+    request_body = models.TextField(blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    operation = models.ForeignKey(
+        "Operation", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            # The order timeline: calls of one order, newest first.
+            models.Index(fields=["order", "-created_at"], name="call_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status or 'no answer'}"
+
+
+class AuditEvent(models.Model):
+    """An append-only, namespaced entry of an order's (or return's) timeline."""
+
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    subject = models.CharField(max_length=100, blank=True, help_text="e.g. shipment:12, return:R-1")
+    action = models.CharField(max_length=64, help_text="e.g. order.acknowledged")
+    actor = models.CharField(max_length=150, help_text="omni, magento, system or a user name")
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["order", "-created_at"], name="event_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor}"
+
+
+class OperationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed: waits for a person"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ErrorClass(models.TextChoices):
+    NONE = "", "—"
+    TRANSIENT = "transient", "Transient (retried)"
+    PERMANENT = "permanent", "Permanent (needs a fix)"
+    NEEDS_CONFIG = "needs_config", "Needs configuration"
+
+
+class Operation(models.Model):
+    """One side effect on Magento or Omni, written in the transaction that needs it (outbox)."""
+
+    kind = models.CharField(max_length=40, db_index=True)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="operations"
+    )
+    target = models.CharField(max_length=100, blank=True, help_text="e.g. shipment:12")
+    payload = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    state = models.CharField(
+        max_length=12, choices=OperationState.choices, default=OperationState.PENDING
+    )
+    error_class = models.CharField(
+        max_length=16, choices=ErrorClass.choices, default=ErrorClass.NONE, blank=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The sweeper: due operations, oldest first.
+            models.Index(fields=["state", "next_attempt_at"], name="op_due_idx"),
+            # The order timeline and "has failed operations".
+            models.Index(fields=["order", "state"], name="op_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target or self.order_id} ({self.state})"
+
+
+class OperationAttempt(models.Model):
+    """One run of an operation, for the timeline."""
+
+    operation = models.ForeignKey(Operation, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.outcome}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an Omni write, replayed verbatim when Omni repeats it."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.IntegerField(null=True, blank=True, help_text="Empty while in flight")
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class Heartbeat(models.Model):
+    """Last time a process kind (e.g. the worker's sweeper) showed it is alive."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ShipmentState(models.TextChoices):
+    PACKED = "packed", "Packed"
+    HANDED_OVER = "handed_over", "Handed over to the courier"
+    SHIPPED = "shipped", "Shipped in Magento"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Shipment(models.Model):
+    """A parcel Omni packed (keyed by Omni's shipmentId), and later Magento's shipment."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
+    shipment_id = models.BigIntegerField(unique=True, help_text="Omni shipmentId (pack key)")
+    shipment_code = models.CharField(max_length=64, unique=True, help_text="Proxy shipmentCode")
+    location_code = models.CharField(max_length=64, db_index=True)
+    state = models.CharField(
+        max_length=16, choices=ShipmentState.choices, default=ShipmentState.PACKED
+    )
+    awb_number = models.CharField(max_length=64, blank=True, db_index=True)
+    transporter = models.CharField(max_length=100, blank=True)
+    box_awbs = models.JSONField(default=list, blank=True, help_text="Box AWBs from Omni")
+    weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    dimensions = models.JSONField(default=dict, blank=True, help_text="length, breadth, height")
+    package_sku = models.CharField(max_length=100, blank=True)
+    gate_pass_code = models.CharField(max_length=100, blank=True)
+    magento_shipment_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    pack_request = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    def __str__(self) -> str:
+        return self.shipment_code
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines.all())
+
+
+class ShipmentLine(models.Model):
+    """Units of one order line in one shipment."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipped")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="shipment_line_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: {self.order_line.sku} × {self.quantity}"
+
+
+class InvoiceState(models.TextChoices):
+    PENDING = "pending", "Being created in Magento"
+    CREATED = "created", "Created in Magento"
+    FAILED = "failed", "Magento refused"
+
+
+class Invoice(models.Model):
+    """The Magento invoice for one proxy shipment."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
+    shipment = models.OneToOneField(Shipment, on_delete=models.PROTECT, related_name="invoice")
+    state = models.CharField(
+        max_length=16, choices=InvoiceState.choices, default=InvoiceState.PENDING
+    )
+    magento_invoice_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
+    invoice_date = models.DateTimeField(null=True, blank=True)
+    lines = models.JSONField(default=list, blank=True, help_text="invoiceDetails as sent to Omni")
+    grand_total = models.DecimalField(**MONEY)
+    tax_total = models.DecimalField(**MONEY)
+    raw = models.JSONField(default=dict, blank=True, help_text="Magento invoice JSON")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["raw", "updated_at"])
+
+    def __str__(self) -> str:
+        return self.invoice_number or f"invoice for {self.shipment_id} ({self.state})"
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    LABEL = "label", "Shipping label"
+    MANIFEST = "manifest", "Manifest"
+
+
+class Document(models.Model):
+    """A rendered PDF, stored once with its checksum; regenerated only when its data changes."""
+
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    key = models.CharField(max_length=100, help_text="e.g. the shipment or manifest code")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    checksum = models.CharField(max_length=64)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="document_kind_key_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.kind}-{self.key}.pdf"

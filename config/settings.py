@@ -1,0 +1,207 @@
+"""The one settings module. Every value comes from the environment (see .env.example)."""
+
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+from config.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_map,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PROXY_VAR_DIR", str(BASE_DIR / "var")))
+TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is false; "
+            "scripts/run creates one under var/ for local use."
+        )
+    SECRET_KEY = get_random_secret_key()  # dev/test only: a fresh key each start
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "simple_history",
+    "channel",
+    "returns",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "channel.api.middleware.ApiCallRecordMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite file by default, PostgreSQL in production -------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'proxy.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two
+        # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work: django-q2 ----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+Q_CLUSTER = {
+    "name": env_str("Q_CLUSTER_NAME", "proxy"),
+    "workers": env_int("Q_WORKERS", 2, minimum=1),
+    "timeout": env_int("Q_TIMEOUT_SECONDS", 120, minimum=10),
+    "retry": env_int("Q_RETRY_SECONDS", 180, minimum=20),
+    "max_attempts": 1,  # the outbox owns retries; a lost task is swept up by the schedule
+    "catch_up": False,
+    "save_limit": 1000,
+    "ack_failures": True,
+    "poll": 0.5,
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)  # run tasks inline (tests, debugging)
+
+# --- Auth, i18n, static ------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- Security headers (production settings pass `check --deploy`) -------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+)
+
+# --- REST framework ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["channel.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["channel.auth.HasOmniScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "channel.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {"auth_failures": env_str("AUTH_FAILURE_RATE", "20/min")},
+}
+API_KEY_HEADER = env_str("API_KEY_HEADER", "X-Api-Key")
+
+# --- Magento -----------------------------------------------------------------------------------
+MAGENTO_BASE_URL = env_str("MAGENTO_BASE_URL", "").rstrip("/")
+MAGENTO_AUTH_MODE = env_choice("MAGENTO_AUTH_MODE", "bearer", ("bearer", "oauth1", "admin"))
+MAGENTO_TOKEN = env_secret("MAGENTO_TOKEN")
+MAGENTO_CONSUMER_KEY = env_secret("MAGENTO_CONSUMER_KEY")
+MAGENTO_CONSUMER_SECRET = env_secret("MAGENTO_CONSUMER_SECRET")
+MAGENTO_ACCESS_TOKEN = env_secret("MAGENTO_ACCESS_TOKEN")
+MAGENTO_ACCESS_TOKEN_SECRET = env_secret("MAGENTO_ACCESS_TOKEN_SECRET")
+MAGENTO_USERNAME = env_secret("MAGENTO_USERNAME")
+MAGENTO_PASSWORD = env_secret("MAGENTO_PASSWORD")
+MAGENTO_CONNECT_TIMEOUT = env_float("MAGENTO_CONNECT_TIMEOUT", 3.0)
+MAGENTO_READ_TIMEOUT = env_float("MAGENTO_READ_TIMEOUT", 8.0)  # inside an Omni request
+MAGENTO_BACKGROUND_READ_TIMEOUT = env_float("MAGENTO_BACKGROUND_READ_TIMEOUT", 30.0)
+MAGENTO_NEW_ORDER_STATUSES = env_list("MAGENTO_NEW_ORDER_STATUSES", "pending,processing,holded")
+MAGENTO_ACK_STATUS = env_str("MAGENTO_ACK_STATUS", "processing")
+MAGENTO_COD_METHODS = env_list("MAGENTO_COD_METHODS", "cashondelivery")
+MAGENTO_PAGE_SIZE = env_int("MAGENTO_PAGE_SIZE", 100, minimum=1)
+MAGENTO_STOCK_MODE = env_choice("MAGENTO_STOCK_MODE", "legacy", ("legacy", "msi"))
+MAGENTO_SOURCE_MAP = env_map("MAGENTO_SOURCE_MAP", "")  # Omni location -> MSI source_code
+MAGENTO_STORE_ID = env_str("MAGENTO_STORE_ID", "")  # restrict intake to one store_id
+SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
+SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
+ORDER_CODE_FIELD = env_choice("ORDER_CODE_FIELD", "increment_id", ("increment_id", "entity_id"))
+INVOICE_AT_PACK = env_bool("INVOICE_AT_PACK", True)
+
+# --- Omni ----------------------------------------------------------------------------------------
+OMNI_BASE_URL = env_str("OMNI_BASE_URL", "").rstrip("/")
+OMNI_AUTH_USERNAME = env_secret("OMNI_AUTH_USERNAME")
+OMNI_AUTH_PASSWORD = env_secret("OMNI_AUTH_PASSWORD")
+OMNI_AUTH_DOMAIN = env_str("OMNI_AUTH_DOMAIN", "")
+OMNI_PUSH_ORDERS = env_bool("OMNI_PUSH_ORDERS", True)
+OMNI_LOCATION_CODE = env_str("OMNI_LOCATION_CODE", "")  # empty: Omni routes (isSplitRequired)
+OMNI_SLA_DAYS = env_int("OMNI_SLA_DAYS", 2, minimum=0)
+OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
+OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
+OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
+
+# --- Outbox and documents --------------------------------------------------------------------------
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
+OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
+OUTBOX_ALERT_AGE_MINUTES = env_int("OUTBOX_ALERT_AGE_MINUTES", 60, minimum=1)
+OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300, minimum=10)
+DOCUMENT_SIGNING_KEY = env_secret("DOCUMENT_SIGNING_KEY") or SECRET_KEY
+DOCUMENT_URL_TTL_SECONDS = env_int("DOCUMENT_URL_TTL_SECONDS", 86400, minimum=1)
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")
+HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 300, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,1 @@
+"""B2C return orders (built in the returns issue)."""

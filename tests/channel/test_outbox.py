@@ -1,0 +1,158 @@
+"""The outbox: once per key, claims, backoff, permanent stops, stale claims, read-back, replay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from channel import outbox
+from channel.magento import MagentoError
+from channel.models import ErrorClass, Flow, FlowState, Operation, OperationState
+
+pytestmark = pytest.mark.django_db
+calls: list[int] = []
+effects: set[int] = set()
+
+
+@outbox.register("test.ok", flow=Flow.PUSH)
+def ok_handler(operation: Operation) -> dict:
+    calls.append(operation.pk)
+    return {"n": operation.payload.get("n")}
+
+
+@outbox.register("test.flaky", flow=Flow.PUSH)
+def flaky_handler(operation: Operation) -> dict:
+    calls.append(operation.pk)
+    if operation.attempts < 3:
+        raise MagentoError("Magento answered HTTP 503", status=503, transient=True)
+    return {}
+
+
+@outbox.register("test.refused", flow=Flow.PUSH)
+def refused_handler(operation: Operation) -> dict:
+    raise MagentoError("The order does not allow an invoice to be created.", status=400)
+
+
+def read_back(operation: Operation) -> dict | None:
+    return {"found": True} if operation.pk in effects else None
+
+
+@outbox.register("test.write", flow=Flow.INVENTORY, read_back=read_back)
+def write_handler(operation: Operation) -> dict:
+    calls.append(operation.pk)
+    effects.add(operation.pk)  # the effect happens ...
+    raise MagentoError("timed out", transient=True, timed_out=True)  # ... but the answer is lost
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    calls.clear()
+    effects.clear()
+
+
+def make_due(operation: Operation) -> None:
+    Operation.objects.filter(pk=operation.pk).update(next_attempt_at=timezone.now())
+
+
+def test_it_records_one_operation_per_idempotency_key() -> None:
+    first = outbox.enqueue("test.ok", key="k1", payload={"n": 1})
+    second = outbox.enqueue("test.ok", key="k1", payload={"n": 2})
+    assert first.pk == second.pk and Operation.objects.count() == 1
+
+
+def test_it_runs_an_operation_once_even_when_asked_twice() -> None:
+    operation = outbox.enqueue("test.ok", key="k1", payload={"n": 1})
+    assert outbox.run_operation(operation.pk) == OperationState.DONE
+    assert outbox.run_operation(operation.pk) is None
+    operation.refresh_from_db()
+    assert calls == [operation.pk] and operation.result == {"n": 1}
+
+
+def test_it_retries_transient_errors_with_backoff_until_success() -> None:
+    operation = outbox.enqueue("test.flaky", key="f")
+    assert outbox.run_operation(operation.pk) == OperationState.PENDING
+    operation.refresh_from_db()
+    assert operation.error_class == ErrorClass.TRANSIENT
+    assert operation.next_attempt_at > timezone.now()
+    assert outbox.run_operation(operation.pk) is None  # not due yet
+    make_due(operation)
+    outbox.run_operation(operation.pk)
+    make_due(operation)
+    assert outbox.run_operation(operation.pk) == OperationState.DONE
+    assert operation.attempt_log.count() == 3
+
+
+def test_it_stops_on_a_permanent_error_and_keeps_the_message() -> None:
+    operation = outbox.enqueue("test.refused", key="r")
+    assert outbox.run_operation(operation.pk) == OperationState.FAILED
+    operation.refresh_from_db()
+    assert operation.error_class == ErrorClass.PERMANENT
+    assert operation.last_error == "The order does not allow an invoice to be created."
+    assert outbox.run_due() == 0
+
+
+def test_a_person_can_replay_a_failed_operation() -> None:
+    operation = outbox.enqueue("test.refused", key="r")
+    outbox.run_operation(operation.pk)
+    assert outbox.replay(operation)
+    operation.refresh_from_db()
+    assert operation.state == OperationState.PENDING
+
+
+def test_a_person_can_cancel_an_operation() -> None:
+    operation = outbox.enqueue("test.ok", key="c")
+    assert outbox.cancel(operation)
+    assert outbox.run_due() == 0 and calls == []
+
+
+def test_it_reads_back_before_retrying_a_write_so_the_effect_happens_once() -> None:
+    operation = outbox.enqueue("test.write", key="w")
+    assert outbox.run_operation(operation.pk) == OperationState.PENDING
+    make_due(operation)
+    assert outbox.run_operation(operation.pk) == OperationState.DONE
+    operation.refresh_from_db()
+    assert calls == [operation.pk]
+    assert operation.result == {"found": True, "readBack": True}
+
+
+def test_it_runs_an_operation_again_when_its_worker_died() -> None:
+    operation = outbox.enqueue("test.ok", key="dead")
+    Operation.objects.filter(pk=operation.pk).update(
+        state=OperationState.RUNNING, claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert outbox.run_due() == 1
+    assert calls == [operation.pk]
+
+
+def test_it_leaves_a_live_claim_alone() -> None:
+    operation = outbox.enqueue("test.ok", key="busy")
+    Operation.objects.filter(pk=operation.pk).update(
+        state=OperationState.RUNNING, claimed_until=timezone.now() + timedelta(minutes=5)
+    )
+    assert outbox.run_due() == 0
+
+
+def test_it_keeps_the_backlog_of_a_paused_flow() -> None:
+    FlowState.objects.create(flow=Flow.PUSH, paused=True)
+    operation = outbox.enqueue("test.ok", key="p")
+    assert outbox.run_due() == 0
+    FlowState.objects.filter(flow=Flow.PUSH).update(paused=False)
+    assert outbox.run_due() == 1
+    operation.refresh_from_db()
+    assert operation.state == OperationState.DONE
+
+
+def test_it_queues_a_task_only_after_commit(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        outbox.enqueue("test.ok", key="oc")
+        outbox.enqueue("test.ok", key="oc")
+    assert len(callbacks) == 1
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings) -> None:
+    settings.OUTBOX_MAX_BACKOFF_SECONDS = 100
+    assert 2.5 <= outbox.backoff_seconds(1) <= 7.5
+    assert 20 <= outbox.backoff_seconds(4) <= 60
+    assert outbox.backoff_seconds(30) <= 150
