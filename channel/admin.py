@@ -234,3 +234,5 @@ class SyncCursorAdmin(admin.ModelAdmin):
 
 
 __all__ = ["OperationState", "timezone"]
+
+from channel import admin_shipping  # noqa: E402,F401  (shipments, couriers, AWB series, manifests)

@@ -7,7 +7,7 @@ import hashlib
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
@@ -18,6 +18,13 @@ SALT = "channel.documents"
 
 def document_store(*, kind: str, key: str, content: bytes, order: Order | None = None) -> Document:
     """Store a document; an unchanged one (same checksum) is left as it was."""
+    try:
+        return _store(kind, key, content, order)
+    except IntegrityError:  # a concurrent first store of the same document won the insert
+        return _store(kind, key, content, order)
+
+
+def _store(kind: str, key: str, content: bytes, order: Order | None) -> Document:
     checksum = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         document = Document.objects.select_for_update().filter(kind=kind, key=key).first()
@@ -36,7 +43,9 @@ def document_base64(document: Document) -> str:
 
 def signed_path(document: Document) -> str:
     token = signing.dumps(
-        {"d": document.pk, "c": document.checksum[:16]}, key=settings.DOCUMENT_SIGNING_KEY, salt=SALT
+        {"d": document.pk, "c": document.checksum[:16]},
+        key=settings.DOCUMENT_SIGNING_KEY,
+        salt=SALT,
     )
     return reverse("document", kwargs={"token": token, "filename": document.filename})
 

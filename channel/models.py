@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+
+
+def history_user(request: Any = None, **kwargs: Any) -> Any:
+    """Who made a change, for model history: an admin user. An API call's `request.user` is the
+    API key's client (not a User), so changes made through the API are recorded without one."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, AbstractBaseUser) else None
 
 
 class OrderLifecycle(models.TextChoices):
@@ -52,7 +63,9 @@ class Order(models.Model):
     fetched_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw", "fetched_at", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["raw", "fetched_at", "updated_at"], get_user=history_user
+    )
 
     class Meta:
         indexes = [
@@ -174,7 +187,7 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    history = HistoricalRecords(excluded_fields=["last_used_at"], get_user=history_user)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…, {self.scope})"
@@ -351,6 +364,14 @@ class ShipmentState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class AwbSource(models.TextChoices):
+    NONE = "", "—"
+    SERIES = "series", "Courier AWB series"
+    MANUAL = "manual", "Assigned by support staff"
+    OMNI = "omni", "Given by Omni (manifest)"
+    MAGENTO = "magento", "Tracking number of the Magento shipment"
+
+
 class Shipment(models.Model):
     """A parcel Omni packed (keyed by Omni's shipmentId), and later Magento's shipment."""
 
@@ -363,6 +384,9 @@ class Shipment(models.Model):
     )
     awb_number = models.CharField(max_length=64, blank=True, db_index=True)
     transporter = models.CharField(max_length=100, blank=True)
+    awb_source = models.CharField(
+        max_length=16, choices=AwbSource.choices, default=AwbSource.NONE, blank=True
+    )
     box_awbs = models.JSONField(default=list, blank=True, help_text="Box AWBs from Omni")
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     dimensions = models.JSONField(default=dict, blank=True, help_text="length, breadth, height")
@@ -373,7 +397,16 @@ class Shipment(models.Model):
     pack_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+
+    class Meta:
+        constraints = [
+            # No two parcels ever carry the same AWB (allocation, manual assignment, Omni's own).
+            models.UniqueConstraint(
+                fields=["awb_number"], condition=~Q(awb_number=""), name="shipment_awb_uniq"
+            )
+        ]
+        permissions = [("assign_awb", "Can assign or replace the AWB of a shipment")]
 
     def __str__(self) -> str:
         return self.shipment_code
@@ -423,7 +456,7 @@ class Invoice(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["raw", "updated_at"], get_user=history_user)
 
     def __str__(self) -> str:
         return self.invoice_number or f"invoice for {self.shipment_id} ({self.state})"
@@ -450,7 +483,9 @@ class Document(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="document_kind_key_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="document_kind_key_uniq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
@@ -458,3 +493,191 @@ class Document(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.kind}-{self.key}.pdf"
+
+
+# --- Couriers, AWB series, locations and manifests (contract 4.6, 4.7) ---------------------------
+
+
+class Courier(models.Model):
+    """A transporter whose AWB numbers the proxy hands out from pre-allocated series."""
+
+    name = models.CharField(
+        max_length=100, unique=True, help_text="Transporter name as Omni knows it (`transporter`)"
+    )
+    label_name = models.CharField(
+        max_length=100, blank=True, help_text="Printed on labels instead of the name, if set"
+    )
+    magento_carrier_code = models.CharField(
+        max_length=32, default="custom", help_text="carrier_code of Magento shipment tracks"
+    )
+    is_default = models.BooleanField(
+        default=False, help_text="Used at locations that have no default courier of their own"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="courier_one_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def printed_name(self) -> str:
+        return self.label_name or self.name
+
+
+class Location(models.Model):
+    """A warehouse Omni ships from: the return address on labels and the header of manifests."""
+
+    code = models.CharField(max_length=64, unique=True, help_text="Omni locationCode")
+    name = models.CharField(max_length=255, help_text="Company / warehouse name as printed")
+    line1 = models.CharField(max_length=255, blank=True)
+    line2 = models.CharField(max_length=255, blank=True)
+    line3 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    zip = models.CharField("PIN / ZIP", max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="IN")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    gstin = models.CharField("GSTIN", max_length=15, blank=True)
+    default_courier = models.ForeignKey(
+        Courier,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="default_locations",
+        help_text="AWBs for labels at this location come from this courier's series",
+    )
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})" if self.name != self.code else self.code
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.line1.strip() and (self.city.strip() or self.zip.strip()))
+
+
+class CheckDigit(models.TextChoices):
+    NONE = "none", "None"
+    MOD7 = "mod7", "Mod 7 (serial mod 7, one digit)"
+    MOD11 = "mod11", "Mod 11 (UPU S10, 8-digit serial, e.g. India Post)"
+
+
+class AwbSeries(models.Model):
+    """A range of AWB numbers a courier handed the merchant; `next_number` is the next free one.
+
+    AWB = prefix + number (zero-padded to `width`) + check digit + suffix.
+    """
+
+    courier = models.ForeignKey(Courier, on_delete=models.PROTECT, related_name="series")
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awb_series",
+        help_text="Only for this location; empty: any location",
+    )
+    prefix = models.CharField(max_length=20, blank=True)
+    suffix = models.CharField(max_length=20, blank=True)
+    start = models.BigIntegerField()
+    end = models.BigIntegerField()
+    next_number = models.BigIntegerField(help_text="Allocated next; end + 1 when used up")
+    width = models.PositiveSmallIntegerField(
+        default=0, help_text="Zero-pad the number to this many digits (0: no padding)"
+    )
+    check_digit = models.CharField(
+        max_length=8, choices=CheckDigit.choices, default=CheckDigit.NONE
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(
+        excluded_fields=["next_number", "updated_at"], get_user=history_user
+    )
+
+    class Meta:
+        verbose_name = "AWB series"
+        verbose_name_plural = "AWB series"
+        ordering = ["courier__name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="awb_series_start_positive"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="awb_series_range"),
+            models.CheckConstraint(
+                condition=Q(next_number__gte=F("start")) & Q(next_number__lte=F("end") + 1),
+                name="awb_series_next_in_range",
+            ),
+        ]
+        indexes = [
+            # Allocation: the active series of one courier.
+            models.Index(fields=["courier", "active"], name="awb_series_courier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.location.code if self.location_id else "any location"
+        return f"{self.courier} {self.prefix}{self.start}–{self.end}{self.suffix} ({where})"
+
+    def clean(self) -> None:
+        from channel.awb import awb_series_problems  # channel.awb imports this module
+
+        if self.next_number is None and self.start is not None:
+            self.next_number = self.start
+        problems = awb_series_problems(self)
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.end - self.next_number + 1)
+
+
+class Manifest(models.Model):
+    """A courier's pickup list of shipments at one location (contract 4.7; no Magento call)."""
+
+    manifest_id = models.BigIntegerField(
+        unique=True, null=True, blank=True, help_text="Omni manifestId (idempotency key)"
+    )
+    manifest_code = models.CharField(max_length=100, unique=True, help_text="Proxy manifestCode")
+    transporter = models.CharField(max_length=255)
+    location_code = models.CharField(max_length=64, db_index=True)
+    request = models.JSONField(default=dict, blank=True, help_text="Omni's request, as received")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.manifest_code
+
+
+class ManifestItem(models.Model):
+    """One shipment on a manifest; a shipment is on at most one manifest."""
+
+    manifest = models.ForeignKey(Manifest, on_delete=models.CASCADE, related_name="items")
+    shipment = models.OneToOneField(
+        Shipment, on_delete=models.PROTECT, related_name="manifest_item"
+    )
+    position = models.PositiveIntegerField(default=0)
+    box_awbs = models.JSONField(default=list, blank=True, help_text="packBoxDetailsList")
+
+    class Meta:
+        ordering = ["manifest_id", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.manifest_id}: {self.shipment_id}"

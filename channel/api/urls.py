@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channel.api import orders
+from channel.api import labels, manifests, orders
 
 urlpatterns = [
     path("orders", orders.OrderListView.as_view(), name="omni-orders"),
@@ -11,4 +11,6 @@ urlpatterns = [
         orders.OrderStatusView.as_view(),
         name="omni-order-status",
     ),
+    path("shipping-label", labels.ShippingLabelView.as_view(), name="omni-shipping-label"),
+    path("manifests", manifests.ManifestView.as_view(), name="omni-manifests"),
 ]
