@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from channel import audit
-from channel.awb import ShippingError, awb_problem, shipment_assign_awb
+from channel.awb import ShippingError, awb_problem
 from channel.documents.data import ManifestDoc, ManifestRow
 from channel.documents.render import render_manifest_pdf
 from channel.labels import document_store_noted, location_address, shipment_cod_amount
@@ -74,8 +75,7 @@ def manifest_create(
             location_code=location_code,
             request=request,
         )
-        for position, line in enumerate(lines):
-            _add_item(manifest, position, line, shipments[line.shipment_code], actor)
+        _add_items(manifest, lines, shipments, actor)
         audit.record(
             "manifest.created",
             actor=actor,
@@ -145,6 +145,7 @@ def _validate(
     invalid: Problems = {}
     conflicts: Problems = {}
     on_manifest = _manifest_codes(shipments.values())
+    awb_owners = _awb_owners(lines)  # adopted AWBs are claimed as the loop goes
     for index, line in enumerate(lines):
         path = f"manifestItems[{index}]"
         shipment = shipments.get(line.shipment_code)
@@ -155,6 +156,11 @@ def _validate(
             _add(invalid, field if field == "transporter" else f"{path}.{field}", message)
         for message in _state_problems(shipment, on_manifest.get(shipment.pk)):
             _add(conflicts, f"{path}.shipmentCode", message)
+        if line.awb and not shipment.awb_number:
+            owner = awb_owners.setdefault(line.awb, shipment.shipment_code)
+            if owner != shipment.shipment_code:
+                message = f"AWB {line.awb} is already on shipment {owner}."
+                _add(conflicts, f"{path}.awbNumber", message)
     for problems, status in ((unknown, 404), (invalid, 400), (conflicts, 409)):
         if problems:
             raise ShippingError(_summary(problems), status=status, errors=problems)
@@ -163,6 +169,13 @@ def _validate(
 def _manifest_codes(shipments: Any) -> dict[int, str]:
     items = ManifestItem.objects.filter(shipment__in=list(shipments)).select_related("manifest")
     return {item.shipment_id: item.manifest.manifest_code for item in items}
+
+
+def _awb_owners(lines: list[ManifestLine]) -> dict[str, str]:
+    """The shipment codes that already hold the AWBs of this request."""
+    wanted = {line.awb for line in lines if line.awb}
+    query = Shipment.objects.filter(awb_number__in=wanted)
+    return dict(query.values_list("awb_number", "shipment_code"))
 
 
 def _input_problems(
@@ -229,31 +242,57 @@ def _next_code(location_code: str, now: datetime) -> str:
     return f"{prefix}{last + 1:04d}"
 
 
-def _add_item(
-    manifest: Manifest, position: int, line: ManifestLine, shipment: Shipment, actor: str
+def _add_items(
+    manifest: Manifest, lines: list[ManifestLine], shipments: dict[str, Shipment], actor: str
 ) -> None:
-    if not shipment.awb_number:
-        shipment = shipment_assign_awb(
-            shipment=shipment,
-            awb=line.awb,
-            transporter=manifest.transporter,
-            actor=actor,
-            source=AwbSource.OMNI,
+    """Adopt Omni's AWBs, add the items and note each order, in a few queries for any size."""
+    adopted = _adopt_awbs(manifest, lines, shipments)
+    ManifestItem.objects.bulk_create(
+        ManifestItem(
+            manifest=manifest,
+            shipment=shipments[line.shipment_code],
+            position=position,
+            box_awbs=list(line.box_awbs),
         )
-    elif not shipment.transporter:
+        for position, line in enumerate(lines)
+    )
+    for line in lines:
+        shipment = shipments[line.shipment_code]
+        note = f"; AWB {shipment.awb_number} adopted from Omni" if shipment.pk in adopted else ""
+        audit.record(
+            "order.manifested",
+            order=shipment.order,
+            actor=actor,
+            subject=f"shipment:{shipment.shipment_code}",
+            message=f"On manifest {manifest.manifest_code} ({manifest.transporter}){note}",
+            data={"manifest": manifest.manifest_code, "awb": shipment.awb_number},
+        )
+
+
+def _adopt_awbs(
+    manifest: Manifest, lines: list[ManifestLine], shipments: dict[str, Shipment]
+) -> set[int]:
+    """Shipments without an AWB take the one given (and the transporter); ids of those."""
+    changed, adopted = [], set()
+    for line in lines:
+        shipment = shipments[line.shipment_code]
+        if not shipment.awb_number:
+            shipment.awb_number, shipment.awb_source = line.awb, AwbSource.OMNI
+            adopted.add(shipment.pk)
+        elif shipment.transporter:
+            continue
         shipment.transporter = manifest.transporter[:100]
-        shipment.save(update_fields=["transporter", "updated_at"])
-    ManifestItem.objects.create(
-        manifest=manifest, shipment=shipment, position=position, box_awbs=list(line.box_awbs)
-    )
-    audit.record(
-        "order.manifested",
-        order=shipment.order,
-        actor=actor,
-        subject=f"shipment:{shipment.shipment_code}",
-        message=f"On manifest {manifest.manifest_code} ({manifest.transporter})",
-        data={"manifest": manifest.manifest_code, "awb": shipment.awb_number},
-    )
+        shipment.updated_at = timezone.now()
+        changed.append(shipment)
+    fields = ["awb_number", "transporter", "awb_source", "updated_at"]
+    try:
+        with transaction.atomic():
+            bulk_update_with_history(changed, Shipment, fields, default_change_reason="manifest")
+    except IntegrityError:  # another request gave one of these AWBs away meanwhile
+        raise ShippingError(
+            "An AWB given for this manifest is already on another shipment."
+        ) from None
+    return adopted
 
 
 # --- the manifest document -----------------------------------------------------------------------

@@ -44,9 +44,11 @@ class ManifestView(APIView):
         manifestId = serializers.IntegerField(
             min_value=0, max_value=MAX_ID, required=False, allow_null=True, default=None
         )
-        manifestItems = ItemInput(many=True, allow_empty=False)
+        manifestItems = ItemInput(many=True)
 
         def validate_manifestItems(self, items: list[dict]) -> list[dict]:
+            if not items:
+                raise serializers.ValidationError("This list may not be empty.")
             seen: set[str] = set()
             for index, item in enumerate(items):
                 if item["shipmentCode"] in seen:

@@ -298,7 +298,7 @@ def test_it_refuses_a_manual_change_after_handover() -> None:
 
 @pytest.fixture
 def support(db: None) -> Client:
-    user = User.objects.create_user("asha", password="pw", is_staff=True)
+    user = User.objects.create_user("asha", is_staff=True)
     user.user_permissions.add(
         Permission.objects.get(codename="assign_awb"),
         Permission.objects.get(codename="view_shipment"),
@@ -338,7 +338,7 @@ def test_it_shows_the_refusal_in_the_admin_form(support: Client) -> None:
 def test_it_keeps_the_admin_awb_form_from_staff_without_the_permission(db: None) -> None:
     shipment = make_shipment(mirror_order())
     client = Client()
-    client.force_login(User.objects.create_user("viewer", password="pw", is_staff=True))
+    client.force_login(User.objects.create_user("viewer", is_staff=True))
 
     response = client.get(f"/admin/channel/shipment/{shipment.pk}/assign-awb/")
 
