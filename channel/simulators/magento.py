@@ -94,13 +94,17 @@ MSG_2FA = "Please use the 2fa provider-specific endpoints to obtain a token."
 MSG_REQUIRED = '"%fieldName" is required. Enter and try again.'
 MSG_NO_ENTITY = "The entity that was requested doesn't exist. Verify the entity and try again."
 MSG_ID_NEEDED = "An ID is needed. Set the ID and try again."
-MSG_TYPE = 'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.'
+MSG_TYPE = (
+    'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.'
+)
 MSG_DECODING = "Decoding error."
 MSG_METHOD = "The %1 HTTP method is not supported."
 MSG_PAGE_MAX = "Maximum SearchCriteria pageSize is %max"
 MSG_ARRAY_MAX = 'Maximum items of type "%type" is %max'
 MSG_NO_SKU = 'Product with SKU "%1" does not exist'
-MSG_COMMENT_STATUS = 'Unable to add comment: The status "%1" is not part of the order status history.'
+MSG_COMMENT_STATUS = (
+    'Unable to add comment: The status "%1" is not part of the order status history.'
+)
 MSG_HOLD = "A hold action is not available."
 MSG_UNHOLD = "You cannot remove the hold."
 INVOICE_PREFIX = "Invoice Document Validation Error(s):\n"
@@ -315,7 +319,9 @@ def parse_search_criteria(pairs: Iterable[tuple[str, str]]) -> SearchCriteria | 
     for sort in _indexed(tree.get("sort_orders")):
         if isinstance(sort, dict) and sort.get("field"):
             direction = sort.get("direction")
-            criteria.sorts.append((str(sort["field"]), str(direction).upper() if direction else None))
+            criteria.sorts.append(
+                (str(sort["field"]), str(direction).upper() if direction else None)
+            )
     if tree.get("page_size") not in (None, ""):
         criteria.page_size = parse_int(tree["page_size"])
     if tree.get("current_page") not in (None, ""):
@@ -353,7 +359,10 @@ def _comparable(column: Any, raw: str) -> tuple[Any, Any]:
 
 
 def _in_list(column: Any, raw: str) -> bool:
-    return any(_comparable(column, v.strip())[0] == _comparable(column, v.strip())[1] for v in raw.split(","))
+    return any(
+        _comparable(column, v.strip())[0] == _comparable(column, v.strip())[1]
+        for v in raw.split(",")
+    )
 
 
 def _condition(column: Any, raw: str, condition: str) -> bool:
@@ -681,7 +690,8 @@ class MagentoSimulator(Simulator):
         store = match.group("store")
         if store is not None and store not in self.store_codes:
             return None
-        return match.group("rest")
+        rest = match.group("rest")
+        return rest[:-1] if rest.endswith("/") and len(rest) > 4 else rest
 
     def no_route(self, req: RecordedRequest) -> SimResponse:
         if req.method not in ("GET", "POST", "PUT", "DELETE"):
@@ -865,7 +875,7 @@ class MagentoSimulator(Simulator):
         sku: str,
         *,
         qty: float = 100,
-        type: str = "simple",  # noqa: A002 - mirrors Magento's field name
+        type: str = "simple",
         name: str | None = None,
         price: float = 0.0,
         is_in_stock: bool | None = None,
@@ -891,7 +901,7 @@ class MagentoSimulator(Simulator):
                 product["sources"][code] = _source_item(sku, code, quantity)
             return product
 
-    def _product(self, sku: str, *, type: str = "simple", price: float = 0.0) -> dict[str, Any]:  # noqa: A002
+    def _product(self, sku: str, *, type: str = "simple", price: float = 0.0) -> dict[str, Any]:
         product = self.products.get(sku)
         return product if product is not None else self.add_product(sku, type=type, price=price)
 
@@ -1016,7 +1026,9 @@ class MagentoSimulator(Simulator):
             "global_currency_code": currency,
             "increment_id": increment_id or self._increment(entity_id),
             "order_currency_code": currency,
-            "protect_code": hashlib.md5(str(entity_id).encode(), usedforsecurity=False).hexdigest()[:6],
+            "protect_code": hashlib.md5(str(entity_id).encode(), usedforsecurity=False).hexdigest()[
+                :6
+            ],
             "quote_id": entity_id + 1000,
             "state": state,
             "status": status or self.default_status(state),
@@ -1033,7 +1045,9 @@ class MagentoSimulator(Simulator):
             order["hold_before_state"], order["hold_before_status"] = "new", "pending"
         return order
 
-    def _add_line(self, order: dict[str, Any], spec: Mapping[str, Any], ctx: dict[str, Any]) -> None:
+    def _add_line(
+        self, order: dict[str, Any], spec: Mapping[str, Any], ctx: dict[str, Any]
+    ) -> None:
         kind = spec.get("type", "simple")
         if kind in ("simple", "virtual", "downloadable", "grouped"):
             kind = "simple" if kind == "grouped" else kind
@@ -1046,7 +1060,13 @@ class MagentoSimulator(Simulator):
             raise ValueError(f"unknown line type {kind!r}")
 
     def _base_item(
-        self, order: dict[str, Any], sku: str, name: str, product_type: str, product_id: int, qty: float
+        self,
+        order: dict[str, Any],
+        sku: str,
+        name: str,
+        product_type: str,
+        product_id: int,
+        qty: float,
     ) -> dict[str, Any]:
         item_id = self._next_id("item")
         return {
@@ -1093,7 +1113,9 @@ class MagentoSimulator(Simulator):
         product = self._product(str(spec["sku"]), type=product_type, price=price)
         qty = float(spec.get("qty", 1)) if qty is None else qty
         name = str(spec.get("name") or product["name"])
-        item = self._base_item(order, sku, name, product_type, product_id or product["product_id"], qty)
+        item = self._base_item(
+            order, sku, name, product_type, product_id or product["product_id"], qty
+        )
         tax = float(spec.get("tax_percent", ctx["tax"]))
         _price_item(item, price, qty, tax, ctx["incl"], float(spec.get("discount", 0)))
         weight = 0.0 if item["is_virtual"] else float(spec.get("weight", 0.5))
@@ -1132,7 +1154,9 @@ class MagentoSimulator(Simulator):
         parent["product_option"] = {"extension_attributes": {"configurable_item_options": [option]}}
         order["items"] += [parent, child]
 
-    def _add_bundle(self, order: dict[str, Any], spec: Mapping[str, Any], ctx: dict[str, Any]) -> None:
+    def _add_bundle(
+        self, order: dict[str, Any], spec: Mapping[str, Any], ctx: dict[str, Any]
+    ) -> None:
         qty = float(spec.get("qty", 1))
         dynamic = bool(spec.get("dynamic_price", True))
         together = bool(spec.get("ship_together", True))
@@ -1149,13 +1173,19 @@ class MagentoSimulator(Simulator):
                 parent.setdefault("_children", []).append(child["item_id"])
             else:
                 name = str(child_spec.get("name") or child_spec["sku"])
-                child = self._dummy_item(order, parent, str(child_spec["sku"]), name, per_bundle * qty)
+                child = self._dummy_item(
+                    order, parent, str(child_spec["sku"]), name, per_bundle * qty
+                )
             child["_dummy_invoice"], child["_dummy_ship"] = not dynamic, together
             built.append(child)
         if dynamic:
             _sum_bundle_price(parent, built)
         options = [
-            {"option_id": n + 1, "option_qty": int(float(c.get("qty", 1))), "option_selections": [n + 1]}
+            {
+                "option_id": n + 1,
+                "option_qty": int(float(c.get("qty", 1))),
+                "option_selections": [n + 1],
+            }
             for n, c in enumerate(children)
         ]
         parent["product_option"] = {"extension_attributes": {"bundle_options": options}}
@@ -1183,7 +1213,9 @@ class MagentoSimulator(Simulator):
                         round(100 * float(item["discount_amount"]) / float(i_row(item) or 1), 2)
                     )
 
-    def _set_customer(self, order: dict[str, Any], customer: Mapping[str, Any] | None, guest: bool) -> None:
+    def _set_customer(
+        self, order: dict[str, Any], customer: Mapping[str, Any] | None, guest: bool
+    ) -> None:
         data = {**DEFAULT_CUSTOMER, **(customer or {})}
         order["customer_email"] = data["email"]
         order["customer_firstname"] = data["firstname"]
@@ -1197,7 +1229,9 @@ class MagentoSimulator(Simulator):
                 self._customers[email] = self._next_id("customer")
             order["customer_id"] = self._customers[email]
 
-    def _address(self, order: dict[str, Any], kind: str, spec: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _address(
+        self, order: dict[str, Any], kind: str, spec: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
         data = {**DEFAULT_ADDRESS, **(spec or {})}
         street = data["street"]
         address = {
@@ -1224,7 +1258,10 @@ class MagentoSimulator(Simulator):
         return address
 
     def _set_addresses(
-        self, order: dict[str, Any], shipping: Mapping[str, Any] | None, billing: Mapping[str, Any] | None
+        self,
+        order: dict[str, Any],
+        shipping: Mapping[str, Any] | None,
+        billing: Mapping[str, Any] | None,
     ) -> None:
         order["is_virtual"] = int(all(i["is_virtual"] for i in order["items"]))
         if not order["is_virtual"]:
@@ -1232,14 +1269,18 @@ class MagentoSimulator(Simulator):
         order["billing_address"] = self._address(order, "billing", billing or shipping)
         order["billing_address_id"] = order["billing_address"]["entity_id"]
 
-    def _set_totals(self, order: dict[str, Any], shipping: float, method: str, description: str) -> None:
+    def _set_totals(
+        self, order: dict[str, Any], shipping: float, method: str, description: str
+    ) -> None:
         priced = [i for i in order["items"] if not i["_dummy_invoice"]]
         subtotal = sum(float(i["row_total"]) for i in priced)
         tax = sum(float(i["tax_amount"]) for i in priced)
         discount = sum(float(i["discount_amount"]) for i in priced)
         shipping = 0.0 if order["is_virtual"] else shipping
         set_money(order, subtotal=subtotal, subtotal_incl_tax=subtotal + tax, tax_amount=tax)
-        set_money(order, discount_amount=-discount, shipping_amount=shipping, shipping_incl_tax=shipping)
+        set_money(
+            order, discount_amount=-discount, shipping_amount=shipping, shipping_incl_tax=shipping
+        )
         set_money(order, shipping_tax_amount=0, shipping_discount_amount=0)
         set_money(order, shipping_discount_tax_compensation_amount=0)
         set_money(order, discount_tax_compensation_amount=0)
@@ -1274,7 +1315,9 @@ class MagentoSimulator(Simulator):
         with self.lock:
             return json.loads(json.dumps(self._order_out(self.orders[entity_id])))
 
-    def order_item(self, entity_id: int, sku: str, product_type: str | None = None) -> dict[str, Any]:
+    def order_item(
+        self, entity_id: int, sku: str, product_type: str | None = None
+    ) -> dict[str, Any]:
         """The first item of an order with ``sku`` (and ``product_type`` when given)."""
         with self.lock:
             for item in self.orders[entity_id]["items"]:
@@ -1315,8 +1358,14 @@ class MagentoSimulator(Simulator):
         out["status_histories"] = list(reversed(order["status_histories"]))
         shipping: dict[str, Any] = {"total": _shipping_total(order)}
         if "_shipping_address" in order:
-            shipping = {"address": order["_shipping_address"], "method": order["_shipping_method"], **shipping}
-        out["extension_attributes"] = {"shipping_assignments": [{"shipping": shipping, "items": items}]}
+            shipping = {
+                "address": order["_shipping_address"],
+                "method": order["_shipping_method"],
+                **shipping,
+            }
+        out["extension_attributes"] = {
+            "shipping_assignments": [{"shipping": shipping, "items": items}]
+        }
         return out
 
     # -- quantities and states -----------------------------------------------------------------
@@ -1334,26 +1383,27 @@ class MagentoSimulator(Simulator):
     def _can_creditmemo(self, order: Mapping[str, Any]) -> bool:
         if order["state"] in ("holded", "payment_review", "canceled", "closed"):
             return False
-        return float(order.get("total_paid") or 0) - float(order.get("total_refunded") or 0) > 0.0001
+        return (
+            float(order.get("total_paid") or 0) - float(order.get("total_refunded") or 0) > 0.0001
+        )
 
     def _resolve_state(self, order: dict[str, Any], in_progress: bool = False) -> None:
         """StateResolver + ResourceModel\\Order\\Handler\\State; status = default of state."""
         state = order["state"]
-        if state not in ("canceled", "holded") and not self._can_invoice(order):
+        settled = state not in ("canceled", "holded") and not self._can_invoice(order)
+        if settled and not self._can_ship(order):
             if state in ("new", "processing", "complete") and not self._can_creditmemo(order):
-                if not self._can_ship(order):
-                    state = "closed"
-            if state in ("new", "processing") and not self._can_ship(order):
+                state = "closed"
+            elif state in ("new", "processing"):
                 state = "complete"
         if state == "new" and in_progress:
             state = "processing"
-        self._set_state(order, state, reset_status=True)
+        self._set_state(order, state)
 
-    def _set_state(self, order: dict[str, Any], state: str, reset_status: bool) -> None:
+    def _set_state(self, order: dict[str, Any], state: str) -> None:
         changed = state != order["state"]
         order["state"] = state
-        if reset_status:
-            order["status"] = self.default_status(state)
+        order["status"] = self.default_status(state)
         if changed and self.state_change_history:
             self._history(order, "", order["status"], 0)
 
@@ -1365,7 +1415,9 @@ class MagentoSimulator(Simulator):
             if item["item_id"] in wanted:
                 item["updated_at"] = now
 
-    def _history(self, order: dict[str, Any], comment: str, status: str | None, notify: Any) -> dict[str, Any]:
+    def _history(
+        self, order: dict[str, Any], comment: str, status: str | None, notify: Any
+    ) -> dict[str, Any]:
         entry = {
             "comment": comment,
             "created_at": self.stamp(),
@@ -1398,7 +1450,9 @@ class MagentoSimulator(Simulator):
             entry["is_visible_on_front"] = int(bool(is_visible_on_front))
             order["status"] = new_status
             if is_customer_notified:
-                self.notifications.append({"type": "order_comment", "order_id": order_id, "comment": comment})
+                self.notifications.append(
+                    {"type": "order_comment", "order_id": order_id, "comment": comment}
+                )
             self._touch(order)
             return True
 
@@ -1416,7 +1470,10 @@ class MagentoSimulator(Simulator):
             order = self._order_or_404(order_id)
             if order["state"] in ("canceled", "payment_review", "complete", "closed", "holded"):
                 raise MagentoError(400, MSG_HOLD)
-            order["hold_before_state"], order["hold_before_status"] = order["state"], order["status"]
+            order["hold_before_state"], order["hold_before_status"] = (
+                order["state"],
+                order["status"],
+            )
             order["state"] = order["status"] = "holded"
             self._touch(order)
             return True
@@ -1427,7 +1484,9 @@ class MagentoSimulator(Simulator):
             if order["state"] != "holded":
                 raise MagentoError(400, MSG_UNHOLD)
             order["state"] = order.pop("hold_before_state", None) or "new"
-            order["status"] = order.pop("hold_before_status", None) or self.default_status(order["state"])
+            order["status"] = order.pop("hold_before_status", None) or self.default_status(
+                order["state"]
+            )
             self._touch(order)
             return True
 
@@ -1451,14 +1510,16 @@ class MagentoSimulator(Simulator):
                     _cancel_item(item, qty)
                     canceled[item["item_id"]] = qty
             self._cancel_totals(order)
+            paid = any(
+                float(i["qty_invoiced"]) > float(i["qty_refunded"]) and not i["_dummy_invoice"]
+                for i in order["items"]
+            )
             state = "canceled"
-            for item in order["items"]:
-                if float(item["qty_invoiced"]) - float(item["qty_refunded"]) > 0 and not item["_dummy_invoice"]:
-                    state = "processing" if _qty_to_ship(item) > 0 else "complete"
-                    if state == "processing":
-                        break
-            self._set_state(order, state, reset_status=True)
-            if state != "canceled":
+            if paid:
+                ship_left = any(_qty_to_ship(i) > 0 for i in order["items"])
+                state = "processing" if ship_left else "complete"
+            self._set_state(order, state)
+            if paid:
                 self._resolve_state(order)
             self._touch(order, canceled)
             return True
@@ -1506,7 +1567,9 @@ class MagentoSimulator(Simulator):
         doc = _Doc()
         by_id = {i["item_id"]: i for i in order["items"]}
         if requested and any(i not in by_id for i in requested):
-            doc.errors.append("The invoice contains one or more items that are not part of the original order.")
+            doc.errors.append(
+                "The invoice contains one or more items that are not part of the original order."
+            )
         for item in order["items"]:
             if item["_dummy_invoice"]:
                 continue
@@ -1523,7 +1586,9 @@ class MagentoSimulator(Simulator):
             doc.qtys[item["item_id"]] = qty
         _add_dummies(order, doc, "_dummy_invoice", "qty_invoiced")
         if doc.total <= 0:
-            doc.errors.append("The invoice can't be created without products. Add products and try again.")
+            doc.errors.append(
+                "The invoice can't be created without products. Add products and try again."
+            )
         return doc
 
     def _invoice_order_errors(self, order: Mapping[str, Any]) -> list[str]:
@@ -1541,8 +1606,10 @@ class MagentoSimulator(Simulator):
         for item_id, qty in doc.qtys.items():
             item = by_id[item_id]
             line = _doc_line(item, qty, entity_id)
-            if not item["_dummy_invoice"]:
-                amounts = _share(item, qty, float(item["qty_ordered"]) - float(item["qty_invoiced"]), "invoiced")
+            if item["_dummy_invoice"]:
+                set_money(line, price=float(item["price"]))
+            else:
+                amounts = _invoice_share(item, qty)
                 _fill_amounts(line, item, qty, amounts)
                 add_money(item, row_invoiced=amounts["row"], tax_invoiced=amounts["tax"])
                 add_money(item, discount_invoiced=amounts["discount"])
@@ -1560,7 +1627,9 @@ class MagentoSimulator(Simulator):
         add_money(order, subtotal_invoiced=sums["subtotal"], tax_invoiced=sums["tax"])
         add_money(order, shipping_invoiced=shipping, discount_invoiced=-sums["discount"])
         add_money(order, total_invoiced=grand, total_paid=grand)
-        set_money(order, total_due=max(0.0, float(order["grand_total"]) - float(order["total_paid"])))
+        set_money(
+            order, total_due=max(0.0, float(order["grand_total"]) - float(order["total_paid"]))
+        )
         add_money(order["payment"], amount_paid=grand, shipping_captured=shipping)
         self._resolve_state(order, in_progress=True)
         self._touch(order, doc.qtys)
@@ -1585,9 +1654,13 @@ class MagentoSimulator(Simulator):
             "items": lines,
             "comments": [],
         }
-        set_money(invoice, subtotal=sums["subtotal"], subtotal_incl_tax=sums["subtotal"] + sums["tax"])
+        set_money(
+            invoice, subtotal=sums["subtotal"], subtotal_incl_tax=sums["subtotal"] + sums["tax"]
+        )
         set_money(invoice, tax_amount=sums["tax"], discount_amount=-sums["discount"])
-        set_money(invoice, shipping_amount=shipping, shipping_incl_tax=shipping, shipping_tax_amount=0)
+        set_money(
+            invoice, shipping_amount=shipping, shipping_incl_tax=shipping, shipping_tax_amount=0
+        )
         set_money(invoice, discount_tax_compensation_amount=0, grand_total=grand)
         invoice["shipping_discount_tax_compensation_amount"] = 0
         return invoice
@@ -1628,7 +1701,9 @@ class MagentoSimulator(Simulator):
             source = self._ship_source(order, doc, source_code)
             shipment = self._register_shipment(order, doc, track_list, source, comment)
             if notify:
-                self.notifications.append({"type": "shipment", "order_id": order_id, "id": shipment})
+                self.notifications.append(
+                    {"type": "shipment", "order_id": order_id, "id": shipment}
+                )
             return shipment
 
     def _ship_doc(self, order: Mapping[str, Any], requested: dict[int, float] | None) -> _Doc:
@@ -1636,7 +1711,9 @@ class MagentoSimulator(Simulator):
         for item in order["items"]:
             if item["_dummy_ship"] or item["is_virtual"]:
                 continue
-            wanted = float(item["qty_ordered"]) if not requested else requested.get(item["item_id"], 0.0)
+            wanted = (
+                float(item["qty_ordered"]) if not requested else requested.get(item["item_id"], 0.0)
+            )
             qty = min(wanted, _qty_to_ship(item))
             qty = qty if item["is_qty_decimal"] else float(int(qty))
             if qty > 0:
@@ -1662,7 +1739,11 @@ class MagentoSimulator(Simulator):
         by_id = {i["item_id"]: i for i in order["items"]}
         for item_id in doc.qtys:
             product = self.products.get(by_id[item_id]["sku"])
-            if by_id[item_id]["product_type"] == "simple" and product and source not in product["sources"]:
+            if (
+                by_id[item_id]["product_type"] == "simple"
+                and product
+                and source not in product["sources"]
+            ):
                 raise MagentoError(400, MSG_SHIP_SAVE)  # "Source item not found by source code"
         return source
 
@@ -1712,7 +1793,9 @@ class MagentoSimulator(Simulator):
         self._touch(order, doc.qtys)
         return entity_id
 
-    def _track(self, order: Mapping[str, Any], shipment_id: int, spec: Mapping[str, Any], now: str) -> dict[str, Any]:
+    def _track(
+        self, order: Mapping[str, Any], shipment_id: int, spec: Mapping[str, Any], now: str
+    ) -> dict[str, Any]:
         return {
             "order_id": order["entity_id"],
             "created_at": now,
@@ -1728,6 +1811,7 @@ class MagentoSimulator(Simulator):
         }
 
     def _deduct_stock(self, item: Mapping[str, Any], qty: float, source: str) -> None:
+        """Source deduction on shipment (negative ``qty`` puts units back)."""
         product = self.products.get(item["sku"])
         if item["product_type"] != "simple" or product is None:
             return
@@ -1735,7 +1819,8 @@ class MagentoSimulator(Simulator):
         if current is None:
             return
         left = max(0.0, float(current["quantity"]) - qty)
-        self._set_source_qty(product, source, left, current["status"] if left > 0 else 0)
+        status = (1 if qty < 0 else current["status"]) if left > 0 else 0
+        self._set_source_qty(product, source, left, status)
 
     # -- credit memo (offline refund) ----------------------------------------------------------
 
@@ -1757,14 +1842,18 @@ class MagentoSimulator(Simulator):
             if lines:
                 raise MagentoError(400, CREDITMEMO_PREFIX + "\n".join(lines))
             adjustments = (adjustment_positive, adjustment_negative)
-            return self._register_creditmemo(order, doc, shipping_amount, adjustments, return_to_stock_items)
+            return self._register_creditmemo(
+                order, doc, shipping_amount, adjustments, return_to_stock_items
+            )
 
     def _refund_doc(self, order: Mapping[str, Any], requested: dict[int, float] | None) -> _Doc:
         doc = _Doc()
         skus = {i["item_id"]: i["sku"] for i in order["items"]}
         for item_id in requested or {}:
             if item_id not in skus:
-                doc.errors.append(f'The creditmemo contains product item id "{item_id}" that is not part of the original order.')
+                doc.errors.append(
+                    'The creditmemo contains product SKU "" that is not part of the original order.'
+                )
         for item in order["items"]:
             if item["_dummy_invoice"]:
                 continue
@@ -1778,11 +1867,15 @@ class MagentoSimulator(Simulator):
             if qty > 0:
                 doc.qtys[item["item_id"]] = qty
         _add_dummies(order, doc, "_dummy_invoice", "qty_refunded")
+        if doc.total <= 0:
+            doc.errors.append("You can't create a creditmemo without products.")
         return doc
 
     def _refund_order_errors(self, order: Mapping[str, Any]) -> list[str]:
         if order["state"] in ("payment_review", "holded", "canceled", "closed"):
-            return [f"A creditmemo can not be created when an order has a status of {order['status']}"]
+            return [
+                f"A creditmemo can not be created when an order has a status of {order['status']}"
+            ]
         if not self._can_creditmemo(order):
             return ["The order does not allow a creditmemo to be created."]
         return []
@@ -1805,7 +1898,7 @@ class MagentoSimulator(Simulator):
             line["entity_id"] = self._next_id("creditmemo_item")
             line["base_cost"] = 0
             if not item["_dummy_invoice"]:
-                amounts = _share(item, qty, float(item["qty_invoiced"]) - float(item["qty_refunded"]), "refunded")
+                amounts = _refund_share(item, qty)
                 _fill_amounts(line, item, qty, amounts)
                 add_money(item, amount_refunded=amounts["row"], tax_refunded=amounts["tax"])
                 add_money(item, discount_refunded=amounts["discount"])
@@ -1815,7 +1908,9 @@ class MagentoSimulator(Simulator):
             if item_id in return_to_stock:
                 self._deduct_stock(item, -qty, "default")
             lines.append(line)
-        left_shipping = float(order.get("shipping_invoiced") or 0) - float(order.get("shipping_refunded") or 0)
+        left_shipping = float(order.get("shipping_invoiced") or 0) - float(
+            order.get("shipping_refunded") or 0
+        )
         shipping = left_shipping if shipping_amount is None else min(shipping_amount, left_shipping)
         positive, negative = adjustments
         grand = sums["subtotal"] + sums["tax"] + shipping - sums["discount"] + positive - negative
@@ -1826,13 +1921,23 @@ class MagentoSimulator(Simulator):
             "items": lines,
             "comments": [],
         }
-        last_invoice = max((i for i, d in self.invoices.items() if d["order_id"] == order["entity_id"]), default=None)
+        last_invoice = max(
+            (i for i, d in self.invoices.items() if d["order_id"] == order["entity_id"]),
+            default=None,
+        )
         if last_invoice is not None:
             memo["invoice_id"] = last_invoice
         set_money(memo, subtotal=sums["subtotal"], subtotal_incl_tax=sums["subtotal"] + sums["tax"])
-        set_money(memo, tax_amount=sums["tax"], discount_amount=-sums["discount"], shipping_amount=shipping)
+        set_money(
+            memo,
+            tax_amount=sums["tax"],
+            discount_amount=-sums["discount"],
+            shipping_amount=shipping,
+        )
         set_money(memo, shipping_incl_tax=shipping, adjustment_positive=positive)
-        set_money(memo, adjustment_negative=negative, adjustment=positive - negative, grand_total=grand)
+        set_money(
+            memo, adjustment_negative=negative, adjustment=positive - negative, grand_total=grand
+        )
         self.creditmemos[entity_id] = memo
         add_money(order, subtotal_refunded=sums["subtotal"], tax_refunded=sums["tax"])
         add_money(order, shipping_refunded=shipping, discount_refunded=-sums["discount"])
@@ -1849,13 +1954,13 @@ class MagentoSimulator(Simulator):
         columns = set(rows[0]) | ORDER_NULLABLE_COLUMNS if rows else None
         return self._search_response(req, rows, self._order_out, columns)
 
-    def _h_order(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_order(self, req: RecordedRequest, id: str) -> SimResponse:
         return self._ok(req, self._order_out(self._order_by_param(id)))
 
-    def _h_status(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_status(self, req: RecordedRequest, id: str) -> SimResponse:
         return SimResponse(200, self._order_by_param(id)["status"])
 
-    def _h_add_comment(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_add_comment(self, req: RecordedRequest, id: str) -> SimResponse:
         order = self._order_by_param(id)
         body = self._body(req)
         history = body.get("statusHistory", body.get("status_history"))
@@ -1871,24 +1976,26 @@ class MagentoSimulator(Simulator):
         )
         return SimResponse(200, True)
 
-    def _h_comments(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_comments(self, req: RecordedRequest, id: str) -> SimResponse:
         order = self._order_by_param(id)
         criteria = SearchCriteria(groups=[[("parent_id", str(order["entity_id"]), "eq")]])
         items = list(order["status_histories"])
-        return self._ok(req, {"items": items, "search_criteria": criteria.echo(), "total_count": len(items)})
+        return self._ok(
+            req, {"items": items, "search_criteria": criteria.echo(), "total_count": len(items)}
+        )
 
-    def _h_cancel(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_cancel(self, req: RecordedRequest, id: str) -> SimResponse:
         return SimResponse(200, self.cancel(self._order_by_param(id)["entity_id"]))
 
-    def _h_hold(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_hold(self, req: RecordedRequest, id: str) -> SimResponse:
         return SimResponse(200, self.hold(self._order_by_param(id)["entity_id"]))
 
-    def _h_unhold(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_unhold(self, req: RecordedRequest, id: str) -> SimResponse:
         return SimResponse(200, self.unhold(self._order_by_param(id)["entity_id"]))
 
     # -- REST handlers: documents --------------------------------------------------------------
 
-    def _h_invoice(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_invoice(self, req: RecordedRequest, id: str) -> SimResponse:
         order = self._order_by_param(id)
         body = self._body(req)
         comment = body.get("comment") if isinstance(body.get("comment"), dict) else {}
@@ -1900,11 +2007,13 @@ class MagentoSimulator(Simulator):
         )
         return SimResponse(200, self._id_out(invoice_id))
 
-    def _h_ship(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_ship(self, req: RecordedRequest, id: str) -> SimResponse:
         order = self._order_by_param(id)
         body = self._body(req)
         arguments = body.get("arguments") if isinstance(body.get("arguments"), dict) else {}
-        extension = arguments.get("extension_attributes") or arguments.get("extensionAttributes") or {}
+        extension = (
+            arguments.get("extension_attributes") or arguments.get("extensionAttributes") or {}
+        )
         comment = body.get("comment") if isinstance(body.get("comment"), dict) else {}
         shipment_id = self.ship(
             order["entity_id"],
@@ -1916,10 +2025,14 @@ class MagentoSimulator(Simulator):
         )
         return SimResponse(200, self._id_out(shipment_id))
 
-    def _h_refund(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_refund(self, req: RecordedRequest, id: str) -> SimResponse:
         order = self._order_by_param(id)
         body = self._body(req)
-        arguments = snake_keys(body.get("arguments") or {}) if isinstance(body.get("arguments"), dict) else {}
+        arguments = (
+            snake_keys(body.get("arguments") or {})
+            if isinstance(body.get("arguments"), dict)
+            else {}
+        )
         extension = snake_keys(arguments.get("extension_attributes") or {})
         memo_id = self.refund(
             order["entity_id"],
@@ -1934,19 +2047,19 @@ class MagentoSimulator(Simulator):
     def _h_invoices(self, req: RecordedRequest) -> SimResponse:
         return self._search_response(req, list(self.invoices.values()), _copy)
 
-    def _h_get_invoice(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_get_invoice(self, req: RecordedRequest, id: str) -> SimResponse:
         return self._ok(req, self._doc_by_param(self.invoices, id))
 
     def _h_shipments(self, req: RecordedRequest) -> SimResponse:
         return self._search_response(req, list(self.shipments.values()), _copy)
 
-    def _h_get_shipment(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_get_shipment(self, req: RecordedRequest, id: str) -> SimResponse:
         return self._ok(req, self._doc_by_param(self.shipments, id))
 
     def _h_creditmemos(self, req: RecordedRequest) -> SimResponse:
         return self._search_response(req, list(self.creditmemos.values()), _copy)
 
-    def _h_get_creditmemo(self, req: RecordedRequest, id: str) -> SimResponse:  # noqa: A002
+    def _h_get_creditmemo(self, req: RecordedRequest, id: str) -> SimResponse:
         return self._ok(req, self._doc_by_param(self.creditmemos, id))
 
     def _doc_by_param(self, store: Mapping[int, dict[str, Any]], raw: str) -> dict[str, Any]:
@@ -2000,7 +2113,12 @@ class MagentoSimulator(Simulator):
             raise MagentoError(400, MSG_SOURCE_SAVE)  # foreign key failure in the database
         for item in items:
             status = int(item.get("status", 1) or 0)
-            self._set_source_qty(self.products[str(item["sku"])], str(item["source_code"]), parse_number(item.get("quantity", 0)), status)
+            self._set_source_qty(
+                self.products[str(item["sku"])],
+                str(item["source_code"]),
+                parse_number(item.get("quantity", 0)),
+                status,
+            )
         return SimResponse(200, [])
 
     def _source_item_errors(self, item: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -2012,10 +2130,14 @@ class MagentoSimulator(Simulator):
             message = 'Product with requested "%field": "%value" was was not found.'
             errors.append({"message": message, "parameters": {"field": "sku", "value": sku}})
         if not str(item.get("source_code") or "").strip():
-            errors.append({"message": '"%field" can not be empty.', "parameters": {"field": "source_code"}})
+            errors.append(
+                {"message": '"%field" can not be empty.', "parameters": {"field": "source_code"}}
+            )
         quantity = item.get("quantity")
         if quantity is not None and not _is_number(quantity):
-            errors.append({"message": '"%field" should be numeric.', "parameters": {"field": "quantity"}})
+            errors.append(
+                {"message": '"%field" should be numeric.', "parameters": {"field": "quantity"}}
+            )
         return errors
 
 
@@ -2117,14 +2239,21 @@ def _stock_item(product_id: int, qty: float, in_stock: bool) -> dict[str, Any]:
 
 
 def _source_item(sku: str, code: str, quantity: float) -> dict[str, Any]:
-    return {"sku": sku, "source_code": code, "quantity": num(quantity), "status": 1 if quantity > 0 else 0}
+    return {
+        "sku": sku,
+        "source_code": code,
+        "quantity": num(quantity),
+        "status": 1 if quantity > 0 else 0,
+    }
 
 
 def i_row(item: Mapping[str, Any]) -> float:
     return float(item["row_total_incl_tax"])
 
 
-def _price_item(item: dict[str, Any], price: float, qty: float, tax: float, incl: bool, discount: float) -> None:
+def _price_item(
+    item: dict[str, Any], price: float, qty: float, tax: float, incl: bool, discount: float
+) -> None:
     rate = tax / 100.0
     if incl:
         price_incl, price_excl = price, round(price / (1 + rate), 2)
@@ -2180,7 +2309,9 @@ def _shipping_total(order: Mapping[str, Any]) -> dict[str, Any]:
 def _qty_to_invoice(item: Mapping[str, Any]) -> float:
     if item["_dummy_invoice"]:
         return 0.0
-    return max(0.0, float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"]))
+    return max(
+        0.0, float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"])
+    )
 
 
 def _qty_to_ship(item: Mapping[str, Any]) -> float:
@@ -2197,7 +2328,9 @@ def _simple_to_ship(item: Mapping[str, Any]) -> float:
 def _qty_to_cancel(item: Mapping[str, Any]) -> float:
     """min(to invoice, to ship), computed without the dummy rule so that children follow
     their parents (Magento's bundle/configurable special cases give the same numbers)."""
-    to_invoice = float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"])
+    to_invoice = (
+        float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"])
+    )
     if item["is_virtual"]:
         return max(0.0, to_invoice)
     return max(0.0, min(to_invoice, _simple_to_ship(item)))
@@ -2227,7 +2360,10 @@ def _add_dummies(order: Mapping[str, Any], doc: _Doc, flag: str, done_key: str) 
 
 
 def _parent_sets(
-    parent: Mapping[str, Any], by_id: Mapping[int, Mapping[str, Any]], qtys: Mapping[int, float], done_key: str
+    parent: Mapping[str, Any],
+    by_id: Mapping[int, Mapping[str, Any]],
+    qtys: Mapping[int, float],
+    done_key: str,
 ) -> float:
     ratios = [(by_id[c], float(by_id[c]["_ratio"])) for c in parent["_children"]]
     if not any(child["item_id"] in qtys for child, _ in ratios):
@@ -2238,7 +2374,10 @@ def _parent_sets(
 
 def _bundle_errors(order: Mapping[str, Any], doc: _Doc) -> list[str]:
     by_id = {i["item_id"]: i for i in order["items"]}
-    template = 'Cannot create shipment as bundle product "{}" has shipment type "{}". {} should be shipped instead.'
+    template = (
+        'Cannot create shipment as bundle product "{}" has shipment type "{}". '
+        "{} should be shipped instead."
+    )
     errors = []
     for item_id in doc.explicit:
         item = by_id.get(item_id)
@@ -2246,13 +2385,18 @@ def _bundle_errors(order: Mapping[str, Any], doc: _Doc) -> list[str]:
             continue
         if item["product_type"] == "bundle":
             errors.append(template.format(item["sku"], "Separately", "Bundle product options"))
-        elif item.get("parent_item_id") in by_id and by_id[item["parent_item_id"]]["product_type"] == "bundle":
+        elif (
+            item.get("parent_item_id") in by_id
+            and by_id[item["parent_item_id"]]["product_type"] == "bundle"
+        ):
             bundle = by_id[item["parent_item_id"]]
             errors.append(template.format(bundle["sku"], "Together", "Bundle product itself"))
     return errors
 
 
-def _doc_header(order: Mapping[str, Any], entity_id: int, now: str, increment: str) -> dict[str, Any]:
+def _doc_header(
+    order: Mapping[str, Any], entity_id: int, now: str, increment: str
+) -> dict[str, Any]:
     header = {
         "base_currency_code": order["base_currency_code"],
         "base_to_global_rate": 1,
@@ -2276,7 +2420,7 @@ def _doc_header(order: Mapping[str, Any], entity_id: int, now: str, increment: s
 
 
 def _doc_line(item: Mapping[str, Any], qty: float, parent_id: int) -> dict[str, Any]:
-    line = {
+    return {
         "name": item["name"],
         "parent_id": parent_id,
         "product_id": item["product_id"],
@@ -2284,36 +2428,42 @@ def _doc_line(item: Mapping[str, Any], qty: float, parent_id: int) -> dict[str, 
         "order_item_id": item["item_id"],
         "qty": num(qty),
     }
-    if item["_dummy_invoice"]:
-        set_money(line, price=float(item["price"]))
-    return line
 
 
-def _share(item: Mapping[str, Any], qty: float, remaining: float, done: str) -> dict[str, float]:
-    """Row, tax and discount for ``qty`` units; the last units take what is left (no drift)."""
+def _amounts(item: Mapping[str, Any], keys: tuple[str, str, str]) -> dict[str, float]:
+    return {name: float(item.get(key) or 0) for name, key in zip(_AMOUNT_NAMES, keys, strict=True)}
+
+
+_AMOUNT_NAMES = ("row", "tax", "discount")
+_ORDERED_KEYS = ("row_total", "tax_amount", "discount_amount")
+_INVOICED_KEYS = ("row_invoiced", "tax_invoiced", "discount_invoiced")
+_REFUNDED_KEYS = ("amount_refunded", "tax_refunded", "discount_refunded")
+
+
+def _invoice_share(item: Mapping[str, Any], qty: float) -> dict[str, float]:
+    """Row, tax and discount for invoicing ``qty`` units; the last units take the rest."""
     ordered = float(item["qty_ordered"]) or 1.0
-    totals = {"row": float(item["row_total"]), "tax": float(item["tax_amount"]), "discount": float(item["discount_amount"])}
-    if done == "invoiced":
-        already = {
-            "row": float(item.get("row_invoiced") or 0),
-            "tax": float(item.get("tax_invoiced") or 0),
-            "discount": float(item.get("discount_invoiced") or 0),
-        }
-        left_units = float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"])
-    else:
-        already = {
-            "row": float(item.get("amount_refunded") or 0),
-            "tax": float(item.get("tax_refunded") or 0),
-            "discount": float(item.get("discount_refunded") or 0),
-        }
-        left_units = remaining
-        totals = {k: v * float(item["qty_invoiced"]) / ordered for k, v in totals.items()}
-    if qty >= left_units:
-        return {k: round(totals[k] - already[k], 2) for k in totals}
+    totals = _amounts(item, _ORDERED_KEYS)
+    if qty >= _qty_to_invoice(item):
+        billable = (ordered - float(item["qty_canceled"])) / ordered
+        done = _amounts(item, _INVOICED_KEYS)
+        return {k: round(totals[k] * billable - done[k], 2) for k in totals}
     return {k: round(totals[k] * qty / ordered, 2) for k in totals}
 
 
-def _fill_amounts(line: dict[str, Any], item: Mapping[str, Any], qty: float, amounts: Mapping[str, float]) -> None:
+def _refund_share(item: Mapping[str, Any], qty: float) -> dict[str, float]:
+    """Row, tax and discount for refunding ``qty`` invoiced units; the last take the rest."""
+    invoiced = float(item["qty_invoiced"]) or 1.0
+    paid = _amounts(item, _INVOICED_KEYS)
+    if qty >= float(item["qty_invoiced"]) - float(item["qty_refunded"]):
+        done = _amounts(item, _REFUNDED_KEYS)
+        return {k: round(paid[k] - done[k], 2) for k in paid}
+    return {k: round(paid[k] * qty / invoiced, 2) for k in paid}
+
+
+def _fill_amounts(
+    line: dict[str, Any], item: Mapping[str, Any], qty: float, amounts: Mapping[str, float]
+) -> None:
     set_money(line, price=float(item["price"]), price_incl_tax=float(item["price_incl_tax"]))
     set_money(line, row_total=amounts["row"], row_total_incl_tax=amounts["row"] + amounts["tax"])
     set_money(line, tax_amount=amounts["tax"], discount_amount=amounts["discount"])
