@@ -7,8 +7,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from channel import http, redaction
-from channel.magento import forget_admin_token
 from channel.apikeys import api_key_create
+from channel.magento import forget_admin_token
 from channel.models import ApiKeyScope
 from channel.simulators.base import SimulatorAdapter
 from channel.simulators.magento import MagentoSimulator
