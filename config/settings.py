@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "channel.admin_site.ProxyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,8 +85,8 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two
-        # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+        # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front, so two
+        # writers queue on the busy timeout instead of failing with "database is locked".
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -125,6 +126,10 @@ USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Security headers (production settings pass `check --deploy`) -------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -175,6 +180,7 @@ SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
 SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
 ORDER_CODE_FIELD = env_choice("ORDER_CODE_FIELD", "increment_id", ("increment_id", "entity_id"))
 INVOICE_AT_PACK = env_bool("INVOICE_AT_PACK", True)
+MAGENTO_BUNDLES_SHIP_SEPARATELY = env_bool("MAGENTO_BUNDLES_SHIP_SEPARATELY", False)
 
 # --- Omni ----------------------------------------------------------------------------------------
 OMNI_BASE_URL = env_str("OMNI_BASE_URL", "").rstrip("/")
@@ -188,7 +194,7 @@ OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
 OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
 OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
 
-# --- Outbox and documents --------------------------------------------------------------------------
+# --- Outbox and documents ----------------------------------------------------------------------
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
 OUTBOX_ALERT_AGE_MINUTES = env_int("OUTBOX_ALERT_AGE_MINUTES", 60, minimum=1)

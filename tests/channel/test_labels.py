@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -10,11 +9,11 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from channel import http
 from channel.awb import shipment_assign_awb
 from channel.labels import shipment_cod_amount
 from channel.models import AuditEvent, AwbSeries, CallRecord, Document, Shipment, ShipmentState
-from channel.simulators.base import RecordedRequest, SimResponse, Simulator, SimulatorAdapter
+from channel.orders import order_upsert
+from channel.simulators.magento import MagentoSimulator
 from tests import magento_orders as mo
 from tests.channel.shipping import (
     add_series,
@@ -34,22 +33,6 @@ URL = "/api/omni/shipping-label"
 def warehouse(db: None) -> None:
     make_location("WH1")
     add_series(start=1490821234567, end=1490821239999, prefix="")
-
-
-@pytest.fixture
-def magento_shipments() -> Iterator[Simulator]:
-    """A Magento that knows one shipment (entity 501) with tracks."""
-    sim = Simulator()
-    tracks = [{"track_number": "MAG-778899", "title": "Blue Dart", "carrier_code": "custom"}]
-
-    def shipment(req: RecordedRequest, id: str) -> SimResponse:
-        if id != "501":
-            return SimResponse(404, {"message": "The entity that was requested doesn't exist."})
-        return SimResponse(200, {"entity_id": 501, "order_id": 100, "tracks": tracks})
-
-    sim.route("GET", r"/rest/default/V1/shipment/(?P<id>\d+)", shipment)
-    http.mount("http://magento.test", SimulatorAdapter(sim))
-    yield sim
 
 
 def get_label(api: APIClient, **params: object) -> dict:
@@ -137,47 +120,53 @@ def test_it_prefers_an_awb_assigned_by_support_staff(api: APIClient, warehouse: 
     assert AwbSeries.objects.get().next_number == 1490821234567  # nothing allocated
 
 
+def shipped_in_magento(magento: MagentoSimulator, **fields: object) -> Shipment:
+    """An order shipped in the fake Magento with a Blue Dart track, and its proxy shipment."""
+    raw = magento.add_order([{"sku": "SKU-1", "qty": 1, "price": 1180}], state="processing")
+    tracks = [{"track_number": "MAG-778899", "title": "Blue Dart", "carrier_code": "custom"}]
+    magento_id = magento.ship(raw["entity_id"], tracks=tracks)
+    order = order_upsert(raw=magento.get_order(raw["entity_id"])).order
+    return make_shipment(order, magento_shipment_id=magento_id, **fields)
+
+
 def test_it_takes_the_tracking_number_of_the_magento_shipment(
-    api: APIClient, warehouse: None, magento_shipments: Simulator
+    api: APIClient, warehouse: None, magento: MagentoSimulator
 ) -> None:
-    make_shipment(
-        mirror_order(),
-        awb_number="1490821234567",
-        transporter="Delhivery",
-        magento_shipment_id=501,
-        state=ShipmentState.SHIPPED,
+    shipment = shipped_in_magento(
+        magento, awb_number="1490821234567", transporter="Delhivery", state=ShipmentState.SHIPPED
     )
 
-    body = get_label(api)
+    body = get_label(api, orderCode=shipment.order.order_code, shipmentCode=shipment.shipment_code)
 
     assert (body["awbNumber"], body["transporter"]) == ("MAG-778899", "Blue Dart")
-    assert [r.path for r in magento_shipments.calls("GET")] == ["/rest/default/V1/shipment/501"]
+    path = f"/rest/default/V1/shipment/{shipment.magento_shipment_id}"
+    assert [r.path for r in magento.calls("GET", "/V1/shipment/")] == [path]
     assert Shipment.objects.get().awb_source == "magento"
     assert AuditEvent.objects.get(action="shipment.awb_adopted").actor == "magento"
     call = CallRecord.objects.get(system="magento")
-    assert (call.path, call.order.order_code) == ("/rest/default/V1/shipment/501", "000000100")
+    assert (call.path, call.order) == (path, shipment.order)
 
 
 def test_it_uses_the_next_source_when_magento_does_not_answer(
-    api: APIClient, warehouse: None, magento_shipments: Simulator, settings: object
+    api: APIClient, warehouse: None, magento: MagentoSimulator
 ) -> None:
-    magento_shipments.inject("GET", r"/V1/shipment/", "timeout_before")
-    make_shipment(mirror_order(), magento_shipment_id=501)
+    magento.inject("GET", r"/V1/shipment/", "timeout_before")
+    shipment = shipped_in_magento(magento)
 
-    body = get_label(api)
+    body = get_label(api, orderCode=shipment.order.order_code, shipmentCode=shipment.shipment_code)
 
     assert body["awbNumber"] == "1490821234567"
     assert CallRecord.objects.get(system="magento").error.startswith("timeout")
 
 
 def test_it_reads_magento_with_the_short_read_timeout(
-    api: APIClient, warehouse: None, magento_shipments: Simulator, settings: object
+    api: APIClient, warehouse: None, magento: MagentoSimulator, settings: object
 ) -> None:
     settings.MAGENTO_READ_TIMEOUT = 0.2  # type: ignore[attr-defined]
-    magento_shipments.latency_seconds = 5
-    make_shipment(mirror_order(), awb_number="A-1", transporter="Ekart", magento_shipment_id=501)
+    shipment = shipped_in_magento(magento, awb_number="A-1", transporter="Ekart")
+    magento.latency_seconds = 5
 
-    body = get_label(api)
+    body = get_label(api, orderCode=shipment.order.order_code, shipmentCode=shipment.shipment_code)
 
     assert body["awbNumber"] == "A-1"
 
