@@ -82,8 +82,11 @@ class LocationAdmin(SimpleHistoryAdmin):
 
 
 class AwbSeriesInline(admin.TabularInline):
+    """The courier's ranges at a glance; they are added and edited on the AWB series pages."""
+
     model = AwbSeries
     extra = 0
+    can_delete = False
     fields = (
         "location",
         "prefix",
@@ -96,8 +99,11 @@ class AwbSeriesInline(admin.TabularInline):
         "next_number",
         "left",
     )
-    readonly_fields = ("next_number", "left")
+    readonly_fields = fields
     show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     @admin.display(description="left")
     def left(self, obj: AwbSeries) -> str:
@@ -206,7 +212,8 @@ class AwbSeriesAdmin(SimpleHistoryAdmin):
         # The next number only moves forward through allocation; the range is fixed once used.
         if obj is None:
             return ("next_number", "example")
-        return ("next_number", "example", "prefix", "suffix", "start", "width", "check_digit")
+        fixed = ("courier", "prefix", "suffix", "start", "width", "check_digit")
+        return ("next_number", "example", *fixed)
 
     @admin.display(description="next AWB")
     def next_awb(self, obj: AwbSeries) -> str:

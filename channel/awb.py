@@ -100,6 +100,8 @@ def awb_series_problems(series: AwbSeries) -> dict[str, list[str]]:
         add("start", "The first number cannot be negative.")
     if series.end < series.start:
         add("end", f"The last number must be at least the first ({series.start}).")
+    if series.next_number is not None and series.end < series.next_number - 1:
+        add("end", f"Numbers up to {series.next_number - 1} are already handed out.")
     if series.check_digit == CheckDigit.MOD11 and series.end > 99_999_999:
         add("end", "Mod 11 (S10) serials have 8 digits: the last number is at most 99999999.")
     if series.width and len(str(series.end)) > series.width:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import close_old_connections, connection
@@ -24,7 +24,8 @@ from channel.models import (
     Shipment,
     ShipmentState,
 )
-from tests.channel.shipping import add_series, make_shipment, mirror_order
+from channel.roles import ensure_roles
+from tests.channel.shipping import add_series, make_location, make_shipment, mirror_order
 
 pytestmark = pytest.mark.django_db
 
@@ -423,3 +424,55 @@ def test_it_runs_out_cleanly_under_concurrency() -> None:
         f"DL{n}" for n in range(1, 51)
     )
     assert results.count("409") == 30
+
+
+def test_it_adds_a_series_in_admin_and_keeps_its_used_numbers(admin_client: Client) -> None:
+    courier = Courier.objects.create(name="Ekart", is_default=True)
+    form = {"courier": courier.pk, "prefix": "EK", "start": 100, "end": 199, "width": 0}
+    form |= {"check_digit": "none", "active": "on", "suffix": ""}
+
+    assert admin_client.post("/admin/channel/awbseries/add/", form).status_code == 302
+    series = AwbSeries.objects.get()
+    assert series.next_number == 100
+    order = mirror_order()
+    assert [awb_allocate(shipment=make_shipment(order, n)).awb_number for n in (1, 2)] == [
+        "EK100",
+        "EK101",
+    ]
+
+    url = f"/admin/channel/awbseries/{series.pk}/change/"
+    refused = admin_client.post(url, {"end": 100, "active": "on"})
+    raised = admin_client.post(url, {"end": 299, "active": "on"})
+
+    assert "Numbers up to 101 are already handed out." in refused.content.decode()
+    assert raised.status_code == 302
+    series.refresh_from_db()
+    assert (series.start, series.end, series.next_number) == (100, 299, 102)
+
+
+def test_it_lets_the_support_group_manage_awbs_and_couriers(db: None) -> None:
+    ensure_roles()
+    user = User.objects.create_user("sam", is_staff=True)
+    user.groups.add(Group.objects.get(name="support"))
+    client = Client()
+    client.force_login(user)
+    add_series()
+    make_location("WH1")
+    shipment = make_shipment(mirror_order(), awb_number="DL1", transporter="Delhivery")
+
+    pages = [
+        "/admin/channel/shipment/",
+        f"/admin/channel/shipment/{shipment.pk}/change/",
+        f"/admin/channel/shipment/{shipment.pk}/assign-awb/",
+        f"/admin/channel/shipment/{shipment.pk}/label/",
+        "/admin/channel/courier/",
+        "/admin/channel/courier/add/",
+        "/admin/channel/awbseries/add/",
+        "/admin/channel/location/",
+        "/admin/channel/location/add/",
+    ]
+
+    assert [client.get(page).status_code for page in pages] == [200] * len(pages)
+    assert client.get(f"/admin/channel/shipment/{shipment.pk}/label/")["X-Frame-Options"] == (
+        "SAMEORIGIN"
+    )
