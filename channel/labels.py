@@ -136,7 +136,13 @@ def _adopt_magento_tracking(shipment: Shipment) -> Shipment | None:
 
 def label_document(shipment: Shipment, *, actor: str = "omni") -> Document:
     """Render the label from the current data and store it (same row while unchanged)."""
-    pdf = render_label_pdf(label_data(shipment))
+    try:
+        pdf = render_label_pdf(label_data(shipment))
+    except ValueError as exc:  # an AWB stored by other means that is no Code 128 barcode
+        raise ShippingError(
+            f"The AWB {shipment.awb_number!r} of shipment {shipment.shipment_code} cannot be "
+            f"printed ({exc}); replace it in admin."
+        ) from None
     return document_store_noted(
         kind=DocumentKind.LABEL,
         key=shipment.shipment_code,

@@ -207,6 +207,15 @@ def test_it_answers_409_when_the_location_has_no_address(api: APIClient) -> None
     )
 
 
+def test_it_answers_409_for_an_awb_that_cannot_be_printed(api: APIClient, warehouse: None) -> None:
+    make_shipment(mirror_order(), awb_number="AWB–1", transporter="Delhivery")
+
+    message = refusal(api, 409, orderCode="000000100", shipmentCode="000000100-1")
+
+    assert message.startswith("The AWB 'AWB–1' of shipment 000000100-1 cannot be printed (")
+    assert message.endswith("); replace it in admin.")
+
+
 def test_it_answers_409_for_a_cancelled_shipment(api: APIClient, warehouse: None) -> None:
     make_shipment(mirror_order(), state=ShipmentState.CANCELLED)
 
