@@ -2,9 +2,9 @@
 
 One push (`inventory_update`, behind `PUT /api/omni/inventory`) runs in three steps:
 
-1. `stock_record` stores the quantities in the ledger (`StockLevel`) in one short transaction, with
-   the request's receive time as the row's version: a row only takes a quantity newer than the one
-   it holds, so a late or concurrent older push changes nothing.
+1. `stock_record` stores the quantities in the ledger (`StockLevel`) with one conditional upsert,
+   the request's receive time being the row's version: a row only takes a quantity newer than the
+   one it holds, so a late or concurrent older push changes nothing.
 2. `stock_write` writes the rows this push now owns to Magento, outside any transaction, on a
    bounded thread pool inside a time budget: legacy `PUT /V1/products/{sku}/stockItems/1` per SKU,
    or MSI `POST /V1/inventory/source-items` in chunks (a rejected chunk is retried item by item so
@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -55,10 +55,8 @@ INVENTORY_PUSH = "magento.stock_push"
 MAX_SKUS = 200  # Omni sends at most 200 SKUs a call (contract 4.9)
 CONSOLIDATED = "*"  # StockSource / MAGENTO_SOURCE_MAP key for consolidated pushes
 DEFAULT_SOURCE = "default"
-STUCK_AFTER = timedelta(
-    minutes=10
-)  # a row still unwritten this long after its push lost its request
-_NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # version of a row inserted a moment ago
+# A row still unwritten this long after its push: the request died between ledger and Magento.
+STUCK_AFTER = timedelta(minutes=10)
 _GRACE_SECONDS = 1.0  # how long past the budget we wait for calls already in flight
 _MIN_CALL_TIMEOUT = 0.5
 
@@ -118,9 +116,8 @@ def ledger_location(location_code: str) -> str:
 def source_for(location_code: str) -> str | None:
     """The MSI source of a ledger slot: admin mapping, then MAGENTO_SOURCE_MAP; None if unmapped."""
     key = location_code or CONSOLIDATED
-    mapped = StockSource.objects.filter(location_code=key).values_list(
-        "source_code", flat=True
-    ).first() or settings.MAGENTO_SOURCE_MAP.get(key)
+    row = StockSource.objects.filter(location_code=key).values_list("source_code", flat=True)
+    mapped = row.first() or settings.MAGENTO_SOURCE_MAP.get(key)
     if mapped:
         return mapped
     return DEFAULT_SOURCE if key == CONSOLIDATED else None
@@ -142,41 +139,70 @@ def _micros(value: datetime) -> int:
 def stock_record(*, location_code: str, lines: list[StockLine], received_at: datetime) -> Recorded:
     """Store Omni's quantities unless a row already holds a newer one. Returns the rows now owned.
 
-    Rows are inserted (if new) and locked in SKU order, so concurrent pushes queue up per row and
-    never deadlock; the version comparison decides, not the order in which the locks were granted.
+    One conditional upsert (`INSERT … ON CONFLICT DO UPDATE … WHERE received_at < new`), in SKU
+    order: the database locks each row while it compares versions, so concurrent pushes queue up
+    per row, never deadlock, and an older push changes nothing.
     """
     slot = ledger_location(location_code)
     by_sku = {line.sku: line.quantity for line in lines}
     skus = sorted(by_sku)
-    with transaction.atomic():
-        StockLevel.objects.bulk_create(
-            [StockLevel(sku=s, location_code=slot, quantity=0, received_at=_NEVER) for s in skus],
-            ignore_conflicts=True,
-        )
-        rows = list(
-            StockLevel.objects.select_for_update()
-            .filter(location_code=slot, sku__in=skus)
-            .order_by("sku", "location_code")
-        )
-        owned = [row for row in rows if row.received_at < received_at]
-        now = timezone.now()
-        for row in owned:
-            row.quantity = by_sku[row.sku]
-            row.received_at = received_at
-            row.omni_location_code = location_code
-            row.state = StockState.PENDING
-            row.last_error = ""
-            row.updated_at = now
-        StockLevel.objects.bulk_update(
-            owned,
-            ["quantity", "received_at", "omni_location_code", "state", "last_error", "updated_at"],
-        )
-    owned_skus = {row.sku for row in owned}
+    owned = dict(_upsert_newer(slot, location_code, [(s, by_sku[s]) for s in skus], received_at))
     return Recorded(
         location_code=slot,
-        owned=[_target_of(row) for row in owned],
-        superseded=[s for s in skus if s not in owned_skus],
+        owned=[StockTarget(owned[s], s, by_sku[s]) for s in skus if s in owned],
+        superseded=[s for s in skus if s not in owned],
     )
+
+
+_UPSERT_COLUMNS = (
+    "sku",
+    "location_code",
+    "omni_location_code",
+    "quantity",
+    "received_at",
+    "state",
+    "source_code",
+    "last_error",
+    "created_at",
+    "updated_at",
+)
+_UPSERT_TAKES = (
+    "quantity",
+    "received_at",
+    "omni_location_code",
+    "state",
+    "last_error",
+    "updated_at",
+)
+
+
+def _upsert_newer(
+    slot: str, location_code: str, rows: list[tuple[str, int]], received_at: datetime
+) -> list[tuple[str, int]]:
+    """(sku, pk) of the rows inserted or updated. Raw SQL because the ORM's upsert (bulk_create
+    with update_conflicts) has no condition, and a version check in Python would need a second
+    round trip per row; PostgreSQL and SQLite (≥ 3.35) both speak this dialect."""
+    if not rows:
+        return []
+    connection = connections[StockLevel.objects.db]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    version = connection.ops.adapt_datetimefield_value(received_at)
+    table = connection.ops.quote_name(StockLevel._meta.db_table)
+    columns = ", ".join(_UPSERT_COLUMNS)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_UPSERT_COLUMNS)) + ")"] * len(rows))
+    takes = ", ".join(f"{c} = excluded.{c}" for c in _UPSERT_TAKES)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {placeholders} "
+        f"ON CONFLICT (sku, location_code) DO UPDATE SET {takes} "
+        f"WHERE {table}.received_at < excluded.received_at RETURNING sku, id"
+    )
+    params: list[object] = []
+    for sku, quantity in rows:
+        params += [sku, slot, location_code, quantity, version, StockState.PENDING]
+        params += ["", "", now, now]  # source_code, last_error, created_at, updated_at
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(sku, pk) for sku, pk in cursor.fetchall()]
 
 
 # --- 2. writing to Magento ------------------------------------------------------------------------

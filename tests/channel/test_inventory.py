@@ -165,6 +165,20 @@ def test_a_malformed_line_makes_the_whole_request_400(api, magento_sim, line, fi
     assert StockLevel.objects.count() == 0 and magento_sim.calls() == []
 
 
+def test_it_reads_a_whole_number_written_as_a_decimal(api, magento_sim) -> None:
+    response = put_inventory(api, location_body("WH1", ("SKU-1", 40.0)))
+    assert response.json() == {"successList": ["SKU-1"], "failureList": []}
+    assert level("SKU-1").quantity == 40
+
+
+def test_it_refuses_a_sku_longer_than_omnis_255_characters(api, magento_sim) -> None:
+    response = put_inventory(api, location_body("WH1", ("S" * 256, 1)))
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "inventories[0].channelSkuCode": ["Ensure this field has no more than 255 characters."]
+    }
+
+
 def test_it_refuses_a_sku_repeated_with_different_quantities(api, magento_sim) -> None:
     response = put_inventory(api, location_body("WH1", ("SKU-1", 4), ("SKU-1", 5)))
     assert response.status_code == 400
