@@ -74,13 +74,12 @@ def _claim(scope: str, key: str, digest: str, label: str) -> IdempotencyRecord:
         pass
     existing = IdempotencyRecord.objects.get(scope=scope, key=key)
     if existing.request_hash != digest:
-        raise ApiError(
-            f"{label} was already used for a different request.", status_code=409
-        )
+        raise ApiError(f"{label} was already used for a different request.", status_code=409)
     if existing.status_code is not None:
         return existing
     if timezone.now() - existing.created_at > STALE_AFTER:
         existing.delete()
         return _claim(scope, key, digest, label)
-    raise ApiError(f"A request with the same {label} is still being processed; retry shortly.",
-                   status_code=409)
+    raise ApiError(
+        f"A request with the same {label} is still being processed; retry shortly.", status_code=409
+    )
