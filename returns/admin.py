@@ -213,11 +213,14 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
     def delete_model(self, request: HttpRequest, obj: ReturnOrder) -> None:
         services.return_delete_draft(return_order=obj, actor=request.user.get_username())
 
-    @admin.action(description="Send again to Omni (after a fix)")
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("returns.replay_returnorder")
+
+    @admin.action(description="Send again to Omni (after a fix)", permissions=["replay"])
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[ReturnOrder]) -> None:
         self._each(request, queryset, services.return_replay, "Queued {} return(s) for Omni.")
 
-    @admin.action(description="Send selected drafts to Omni")
+    @admin.action(description="Send selected drafts to Omni", permissions=["replay"])
     def submit_drafts(self, request: HttpRequest, queryset: QuerySet[ReturnOrder]) -> None:
         self._each(request, queryset, services.return_submit, "Queued {} draft(s) for Omni.")
 

@@ -47,15 +47,33 @@ def _memo_marker(operation: Operation) -> str:
 
 
 def _find_memo(operation: Operation) -> dict[str, Any] | None:
-    """The credit memo an earlier attempt created, found by the marker in its comment."""
+    """The credit memo an earlier attempt created: by the marker in its comment, or else the
+    first memo no return has claimed yet that refunds exactly these units (the answer was lost,
+    or someone refunded them by hand: either way they must not be refunded twice)."""
     order = operation.order
     client = MagentoClient(order_id=order.pk, operation_id=operation.pk)
+    memos = client.search_creditmemos(order.entity_id)
     marker = _memo_marker(operation)
-    for memo in client.search_creditmemos(order.entity_id):
-        comments = memo.get("comments") or []
-        if any(marker in str(comment.get("comment", "")) for comment in comments):
+    for memo in memos:
+        if any(marker in str(c.get("comment", "")) for c in memo.get("comments") or []):
+            return {"creditmemoId": int(memo["entity_id"])}
+    wanted = services.refund_items(operation.payload["itemCodes"])
+    claimed = set(
+        ReturnItem.objects.filter(
+            return_order__order=order, magento_creditmemo_id__isnull=False
+        ).values_list("magento_creditmemo_id", flat=True)
+    )
+    for memo in memos:
+        if int(memo["entity_id"]) not in claimed and _refunds(memo, wanted):
             return {"creditmemoId": int(memo["entity_id"])}
     return None
+
+
+def _refunds(memo: dict[str, Any], wanted: list[dict[str, int]]) -> bool:
+    lines = {
+        int(line["order_item_id"]): float(line.get("qty") or 0) for line in memo.get("items") or []
+    }
+    return all(lines.get(item["order_item_id"]) == item["qty"] for item in wanted)
 
 
 def _store_memo(operation: Operation, memo_id: int) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -30,6 +33,12 @@ class ReturnType(models.TextChoices):
 class QcStatus(models.TextChoices):
     PASS = "PASS", "Pass"
     FAIL = "FAIL", "Fail"
+
+
+def history_user(request: Any = None, **kwargs: Any) -> Any:
+    """The admin user behind a change; API clients (ApiClient, not a User) are not recorded."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, AbstractBaseUser) else None
 
 
 # States in which units are still "in a return" (a failed return frees its units).
@@ -67,10 +76,13 @@ class ReturnOrder(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["updated_at", "request_hash"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "request_hash"], get_user=history_user
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("replay_returnorder", "Can send returns to Omni (drafts, replays)")]
 
     def __str__(self) -> str:
         return self.return_order_code

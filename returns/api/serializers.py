@@ -47,7 +47,7 @@ class QcIn(serializers.Serializer):
     returnOrderCode = serializers.CharField()
     forwardOrderCode = serializers.CharField(required=False, allow_null=True)
     locationCode = serializers.CharField(required=False, allow_null=True)
-    orderItems = QcItemIn(many=True, allow_empty=False)
+    orderItems = QcItemIn(many=True, allow_empty=True)
 
 
 def return_body(return_order: ReturnOrder) -> dict[str, Any]:
