@@ -6,5 +6,5 @@ from returns.api import views
 
 urlpatterns = [
     path("", views.ReturnCreateView.as_view(), name="returns-create"),
-    path("<str:return_order_code>", views.ReturnDetailView.as_view(), name="returns-detail"),
+    path("<path:return_order_code>", views.ReturnDetailView.as_view(), name="returns-detail"),
 ]
