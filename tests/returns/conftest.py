@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from rest_framework.test import APIClient
 
-from channel import http
+from channel import mapping
 from channel.apikeys import api_key_create
 from channel.models import ApiKeyScope, Order, OrderLine, Shipment, ShipmentLine, ShipmentState
 from channel.orders import order_upsert
-from channel.simulators.base import SimulatorAdapter
+from channel.simulators.omni import OmniSimulator
 from tests import magento_orders as mo
-from tests.conftest import OMNI_URL
-from tests.returns.omni_returns import OmniReturns
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +17,9 @@ def _no_order_push(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins
 
 
-@pytest.fixture
-def omni_returns() -> Iterator[OmniReturns]:
-    sim = OmniReturns()
-    http.mount(OMNI_URL, SimulatorAdapter(sim))
-    yield sim
+def at_omni(omni: OmniSimulator, order: Order) -> None:
+    """The forward order as Omni has it (the fake refuses returns of orders it does not know)."""
+    omni.orders[order.order_code] = mapping.outward_order(order)
 
 
 def shipped_order(

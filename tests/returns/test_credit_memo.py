@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.utils import timezone
 
-from channel import http, outbox
+from channel import outbox
 from channel.models import AuditEvent, Operation, OperationState, Order
 from channel.orders import order_upsert
-from channel.simulators.base import SimulatorAdapter
 from channel.simulators.magento import MagentoSimulator
 from returns import services
 from returns.models import ReturnItem
 from returns.services import ItemInput, QcInput
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def magento(settings: pytest.FixtureRequest) -> Iterator[MagentoSimulator]:
-    sim = MagentoSimulator()
-    sim.integration_tokens.add(settings.MAGENTO_TOKEN)
-    http.mount("http://magento.test", SimulatorAdapter(sim))
-    yield sim
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from channel import outbox
 from channel.models import AuditEvent, ErrorClass, Flow, FlowState, Operation, OperationState
+from channel.simulators.omni import OmniSimulator
 from returns import services
 from returns.models import ReturnOrder, ReturnState
 from returns.services import ItemInput
-from tests.returns.conftest import handed_over, shipped_order
-from tests.returns.omni_returns import OmniReturns
+from tests.returns.conftest import at_omni, handed_over, shipped_order
 
 pytestmark = pytest.mark.django_db
 RETURN_TIME = datetime(2026, 2, 5, 8, 0, tzinfo=UTC)
@@ -44,13 +44,13 @@ def run(ret: ReturnOrder) -> str | None:
 
 
 def test_it_sends_a_customer_return_exactly_as_the_contract_says(
-    omni_returns: OmniReturns,
+    omni: OmniSimulator,
 ) -> None:
-    shipped_order()
+    at_omni(omni, shipped_order())
     ret = create(return_order_code="R-000000123-1", awb_number="RAWB1", transporter="Delhivery")
     assert run(ret) == OperationState.DONE
-    assert omni_returns.created() == [
-        {
+    assert omni.returns == {
+        "R-000000123-1": {
             "forwardOrderCode": "000000123",
             "returnOrderCode": "R-000000123-1",
             "locationCode": "WH1",
@@ -71,8 +71,8 @@ def test_it_sends_a_customer_return_exactly_as_the_contract_says(
                 },
             ],
         }
-    ]
-    request = omni_returns.calls("POST")[0]
+    }
+    request = omni.calls("POST")[0]
     assert request.path == "/assure-magic2/return/return-orders"
     assert (
         request.headers["authUsername"],
@@ -83,16 +83,16 @@ def test_it_sends_a_customer_return_exactly_as_the_contract_says(
     assert (ret.state, ret.last_error, ret.sent_at is not None) == (ReturnState.SENT, "", True)
 
 
-def test_it_sends_a_self_ship_return_without_awb_as_null(omni_returns: OmniReturns) -> None:
-    shipped_order()
+def test_it_sends_a_self_ship_return_without_awb_as_null(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
     ret = create(
         order_type="SELF_SHIP",
         location_code="WH2",
         items=[ItemInput("SKU-2", "Wrong colour", item_code="U-77")],
     )
     run(ret)
-    assert omni_returns.created() == [
-        {
+    assert omni.returns == {
+        "R-000000123-1": {
             "forwardOrderCode": "000000123",
             "returnOrderCode": "R-000000123-1",
             "locationCode": "WH2",
@@ -104,17 +104,18 @@ def test_it_sends_a_self_ship_return_without_awb_as_null(omni_returns: OmniRetur
                 {"itemCode": "U-77", "reason": "Wrong colour", "channelSkuCode": "SKU-2"},
             ],
         }
-    ]
+    }
 
 
-def test_it_sends_an_rto_with_every_unit_of_the_shipment(omni_returns: OmniReturns) -> None:
+def test_it_sends_an_rto_with_every_unit_of_the_shipment(omni: OmniSimulator) -> None:
     order = shipped_order(lines=[(5501, "SKU-1", 2, 0), (5502, "SKU-2", 1, 0)])
+    at_omni(omni, order)
     shipment = handed_over(order, {"SKU-1": 2, "SKU-2": 1})
     result = services.return_mark_rto(shipment=shipment, actor="sam")
     ReturnOrder.objects.filter(pk=result.return_order.pk).update(return_order_time=RETURN_TIME)
     run(result.return_order)
-    assert omni_returns.created() == [
-        {
+    assert omni.returns == {
+        "RTO-000000123-1": {
             "forwardOrderCode": "000000123",
             "returnOrderCode": "RTO-000000123-1",
             "locationCode": "WH1",
@@ -140,7 +141,7 @@ def test_it_sends_an_rto_with_every_unit_of_the_shipment(omni_returns: OmniRetur
                 },
             ],
         }
-    ]
+    }
 
 
 def test_marking_rto_twice_finds_the_same_return() -> None:
@@ -164,26 +165,25 @@ def test_rto_needs_a_handed_over_shipment() -> None:
     )
 
 
-def test_it_retries_while_omni_is_down_then_sends_once(omni_returns: OmniReturns) -> None:
-    shipped_order()
+def test_it_retries_while_omni_is_down_then_sends_once(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
     ret = create()
-    omni_returns.inject("POST", "return-orders", "status", times=2, status=503)
+    omni.inject("POST", "return-orders", "status", times=2, status=503)
     assert run(ret) == OperationState.PENDING
     ret.refresh_from_db()
     assert (ret.state, ret.last_error) == (ReturnState.QUEUED, "Omni answered HTTP 503")
     assert run(ret) == OperationState.PENDING
     assert run(ret) == OperationState.DONE
     ret.refresh_from_db()
-    assert ret.state == ReturnState.SENT
-    assert len(omni_returns.calls("POST")) == 3 and len(omni_returns.returns) == 1
+    assert (ret.state, ret.last_error) == (ReturnState.SENT, "")
+    assert len(omni.calls("POST", "return-orders")) == 3
+    assert omni.return_attempts == {"R-000000123-1": 1} and len(omni.returns) == 1
 
 
-def test_a_retry_after_a_lost_answer_counts_already_exists_as_sent(
-    omni_returns: OmniReturns,
-) -> None:
-    shipped_order()
+def test_a_retry_after_a_lost_answer_counts_already_exists_as_sent(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
     ret = create()
-    omni_returns.inject("POST", "return-orders", "timeout_after")
+    omni.inject("POST", "return-orders", "timeout_after")
     assert run(ret) == OperationState.PENDING
     assert run(ret) == OperationState.DONE
     ret.refresh_from_db()
@@ -192,75 +192,89 @@ def test_a_retry_after_a_lost_answer_counts_already_exists_as_sent(
         "returnOrderCode": "R-000000123-1",
         "alreadyExisted": True,
     }
-    assert len(omni_returns.returns) == 1
+    assert omni.return_attempts == {"R-000000123-1": 2} and len(omni.returns) == 1
     event = AuditEvent.objects.get(action="return.sent")
     assert event.message == "Created at Omni (Omni already had it)"
 
 
-def test_already_exists_on_a_first_attempt_is_a_real_refusal(omni_returns: OmniReturns) -> None:
-    shipped_order()
-    omni_returns.returns["R-000000123-1"] = {"made": "elsewhere"}
+def test_already_exists_on_a_first_attempt_is_a_real_refusal(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
+    omni.returns["R-000000123-1"] = {"made": "elsewhere"}
     ret = create()
     assert run(ret) == OperationState.FAILED
     ret.refresh_from_db()
     assert ret.state == ReturnState.FAILED
-    assert ret.last_error == "BAD_DATA: Return order already exists: R-000000123-1"
+    assert ret.last_error.startswith(
+        "BAD_DATA: Return order already exists for returnOrderCode: R-000000123-1"
+    )
 
 
-def test_bad_data_fails_the_return_with_omnis_message(omni_returns: OmniReturns) -> None:
-    shipped_order()
-    omni_returns.unknown_skus.add("SKU-1")
+def test_bad_data_fails_the_return_with_omnis_message(omni: OmniSimulator) -> None:
+    shipped_order()  # but never created at Omni
     ret = create()
     assert run(ret) == OperationState.FAILED
     ret.refresh_from_db()
     operation = send_operation(ret)
-    assert (ret.state, ret.last_error) == (
-        ReturnState.FAILED,
-        "BAD_DATA: Channel SKU not mapped: SKU-1",
+    message = (
+        "BAD_DATA: Forward order not found for orderCode: 000000123: "
+        "Forward order not found for orderCode: 000000123"
     )
-    assert (operation.error_class, operation.last_error) == (
-        ErrorClass.PERMANENT,
-        "BAD_DATA: Channel SKU not mapped: SKU-1",
-    )
+    assert (ret.state, ret.last_error) == (ReturnState.FAILED, message)
+    assert (operation.error_class, operation.last_error) == (ErrorClass.PERMANENT, message)
     event = AuditEvent.objects.get(action="return.failed")
     assert (event.subject, event.order, event.actor) == ("return:R-000000123-1", ret.order, "omni")
+    assert event.message == f"Omni refused the return: {message}"
     assert outbox.run_due() == 0  # waits for a person
 
 
-def test_a_fixed_return_is_replayed_and_sent(omni_returns: OmniReturns) -> None:
-    shipped_order()
-    ret = create(location_code="WH9")
+def test_a_fixed_return_is_replayed_and_sent(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
+    omni.require_awb = True
+    ret = create()
     run(ret)
     ret.refresh_from_db()
-    assert ret.last_error == "BAD_DATA: Invalid location code: WH9"
-    services.return_edit(return_order=ret, actor="sam", changes={"location_code": "WH2"})
+    assert (ret.state, ret.last_error) == (
+        ReturnState.FAILED,
+        "BAD_DATA: Input validation failed: "
+        "[awbNumber: may not be null, transporter: may not be null]",
+    )
+    changes = {"awb_number": "RAWB9", "transporter": "Delhivery"}
+    services.return_edit(return_order=ret, actor="sam", changes=changes)
     services.return_replay(return_order=ret, actor="sam")
     ret.refresh_from_db()
     assert (ret.state, ret.last_error) == (ReturnState.QUEUED, "")
     assert run(ret) == OperationState.DONE
     ret.refresh_from_db()
     assert ret.state == ReturnState.SENT
-    assert omni_returns.created()[-1]["locationCode"] == "WH2"
-    actions = list(
-        AuditEvent.objects.filter(subject=ret.subject)
-        .order_by("pk")
-        .values_list("action", flat=True)
-    )
-    assert actions == [
-        "return.created",
-        "return.queued",
-        "return.failed",
-        "return.edited",
-        "return.replayed",
-        "return.sent",
+    sent = omni.returns["R-000000123-1"]
+    assert (sent["awbNumber"], sent["transporter"]) == ("RAWB9", "Delhivery")
+    events = AuditEvent.objects.filter(subject=ret.subject).order_by("pk")
+    assert list(events.values_list("action", "actor")) == [
+        ("return.created", "test"),
+        ("return.queued", "test"),
+        ("return.failed", "omni"),
+        ("return.edited", "sam"),
+        ("return.replayed", "sam"),
+        ("return.sent", "system"),
     ]
 
 
+def test_a_return_refused_for_an_order_omni_lacked_goes_through_after_replay(
+    omni: OmniSimulator,
+) -> None:
+    order = shipped_order()
+    ret = create()
+    run(ret)
+    at_omni(omni, order)  # support pushed the order to Omni
+    services.return_replay(return_order=ret, actor="sam")
+    assert run(ret) == OperationState.DONE
+    assert list(omni.returns) == ["R-000000123-1"]
+
+
 def test_a_failed_return_is_not_replayed_when_its_units_went_into_another_return(
-    omni_returns: OmniReturns,
+    omni: OmniSimulator,
 ) -> None:
     shipped_order()
-    omni_returns.unknown_skus.add("SKU-1")
     ret = create()
     run(ret)
     create(items=[ItemInput("SKU-1", "again", quantity=2)])
@@ -271,8 +285,8 @@ def test_a_failed_return_is_not_replayed_when_its_units_went_into_another_return
     )
 
 
-def test_a_return_at_omni_cannot_be_replayed_or_edited(omni_returns: OmniReturns) -> None:
-    shipped_order()
+def test_a_return_at_omni_cannot_be_replayed_or_edited(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
     ret = create()
     run(ret)
     with pytest.raises(services.ReturnConflict):
@@ -281,12 +295,10 @@ def test_a_return_at_omni_cannot_be_replayed_or_edited(omni_returns: OmniReturns
         services.return_edit(return_order=ret, actor="sam", changes={"awb_number": "X"})
 
 
-def test_omni_refusing_the_credentials_waits_for_configuration(
-    omni_returns: OmniReturns,
-) -> None:
-    shipped_order()
+def test_omni_refusing_the_credentials_waits_for_configuration(omni: OmniSimulator) -> None:
+    at_omni(omni, shipped_order())
     ret = create()
-    omni_returns.inject("POST", "return-orders", "status", status=401)
+    omni.inject("POST", "return-orders", "status", status=401)
     assert run(ret) == OperationState.FAILED
     ret.refresh_from_db()
     assert send_operation(ret).error_class == ErrorClass.NEEDS_CONFIG
@@ -295,9 +307,9 @@ def test_omni_refusing_the_credentials_waits_for_configuration(
     assert run(ret) == OperationState.DONE
 
 
-def test_the_returns_flow_can_be_paused(omni_returns: OmniReturns) -> None:
+def test_the_returns_flow_can_be_paused(omni: OmniSimulator) -> None:
     FlowState.objects.create(flow=Flow.RETURNS, paused=True)
-    shipped_order()
+    at_omni(omni, shipped_order())
     ret = create()
     assert outbox.run_due() == 0
     FlowState.objects.filter(flow=Flow.RETURNS).update(paused=False)
