@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from channel import outbox
 from channel.models import CallRecord, Operation
+from channel.simulators.omni import OmniSimulator
 from returns.models import ReturnOrder
-from tests.returns.conftest import shipped_order
+from tests.returns.conftest import at_omni, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +231,21 @@ def test_a_returns_key_cannot_call_omnis_endpoints(returns_api: APIClient) -> No
     response = returns_api.put("/api/omni/returns/qc", {}, format="json")
     assert response.status_code == 403
     assert json.loads(response.content)["hasError"] is True
+
+
+def test_end_to_end_api_to_omni_and_back(
+    returns_api: APIClient, api: APIClient, omni: OmniSimulator
+) -> None:
+    at_omni(omni, shipped_order())
+    assert post(returns_api, BODY).status_code == 201
+    assert outbox.run_due() == 1
+    assert returns_api.get("/api/returns/R-000000123-1").json()["state"] == "sent"
+    assert list(omni.returns) == ["R-000000123-1"]
+    items = [{"itemCode": f"R-000000123-1-{n}", "qcStatus": "PASS"} for n in (1, 2)]
+    qc = {"returnOrderCode": "R-000000123-1", "orderItems": items}
+    assert api.put("/api/omni/returns/qc", qc, format="json").status_code == 200
+    body = returns_api.get("/api/returns/R-000000123-1").json()
+    assert (body["state"], [i["qcStatus"] for i in body["orderItems"]]) == (
+        "qc_passed",
+        ["PASS", "PASS"],
+    )
