@@ -191,6 +191,7 @@ OMNI_PUSH_ORDERS = env_bool("OMNI_PUSH_ORDERS", True)
 OMNI_LOCATION_CODE = env_str("OMNI_LOCATION_CODE", "")  # empty: Omni routes (isSplitRequired)
 OMNI_SLA_DAYS = env_int("OMNI_SLA_DAYS", 2, minimum=0)
 OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
+RETURNS_CREDIT_MEMO = env_bool("RETURNS_CREDIT_MEMO", False)  # offline credit memo on QC pass
 OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
 OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
 
