@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from channel.history import history_user
 from channel.models import Order, OrderLine, Shipment
 
 CODE_LENGTH = 255  # Omni's limit on every string
@@ -33,12 +31,6 @@ class ReturnType(models.TextChoices):
 class QcStatus(models.TextChoices):
     PASS = "PASS", "Pass"
     FAIL = "FAIL", "Fail"
-
-
-def history_user(request: Any = None, **kwargs: Any) -> Any:
-    """The admin user behind a change; API clients (ApiClient, not a User) are not recorded."""
-    user = getattr(request, "user", None)
-    return user if isinstance(user, AbstractBaseUser) else None
 
 
 # States in which units are still "in a return" (a failed return frees its units).
