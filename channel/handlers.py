@@ -79,3 +79,4 @@ def update_properties(operation: Operation) -> dict[str, Any]:
 
 
 import channel.inventory  # noqa: E402, F401  (registers magento.stock_push)
+import returns.handlers  # noqa: E402, F401  (registers the returns flow)

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from channel.history import history_user
+
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
 
 
@@ -52,7 +54,9 @@ class Order(models.Model):
     fetched_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw", "fetched_at", "updated_at"])
+    history = HistoricalRecords(
+        get_user=history_user, excluded_fields=["raw", "fetched_at", "updated_at"]
+    )
 
     class Meta:
         indexes = [
@@ -177,7 +181,7 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["last_used_at"])
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…, {self.scope})"
@@ -377,7 +381,7 @@ class Shipment(models.Model):
     pack_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     def __str__(self) -> str:
         return self.shipment_code
@@ -427,7 +431,7 @@ class Invoice(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw", "updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["raw", "updated_at"])
 
     def __str__(self) -> str:
         return self.invoice_number or f"invoice for {self.shipment_id} ({self.state})"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from channel.api import inventory, orders
 
@@ -12,4 +12,5 @@ urlpatterns = [
         orders.OrderStatusView.as_view(),
         name="omni-order-status",
     ),
+    path("returns/", include("returns.api.omni_urls")),
 ]

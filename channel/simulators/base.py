@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
@@ -199,7 +199,8 @@ class Simulator:
             time.sleep(self.latency_seconds)
         with self.lock:
             req = self._record(method.upper(), path, query, headers or {}, body)
-            fault = self._take_fault(req.method, path)
+            target = f"{path}?{unquote(req.query_string)}" if req.query_string else path
+            fault = self._take_fault(req.method, target)
             if fault is not None and fault.kind in ("timeout_before", "reset"):
                 raise SimulatedFault(fault.kind)
             if fault is not None and fault.kind == "status":
@@ -224,7 +225,7 @@ class Simulator:
             path=path,
             query=dict(parse_qsl(query, keep_blank_values=True)),
             query_string=query,
-            headers=CaseInsensitiveDict(dict(headers)),
+            headers=CaseInsensitiveDict({k: _text(v) for k, v in headers.items()}),
             body=body,
             json=parsed,
             json_error=error,
@@ -312,6 +313,10 @@ def report_id() -> str:
 # -- requests transport adapter ------------------------------------------------------------------
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
 def _read_timeout(timeout: Any) -> float | None:
     if timeout is None:
         return None
@@ -346,7 +351,7 @@ class SimulatorAdapter(BaseAdapter):
         proxies: Any = None,
     ) -> requests.Response:
         url = urlsplit(request.url or "")
-        headers = dict(request.headers)
+        headers = {k: _text(v) for k, v in request.headers.items()}
         headers.setdefault("Host", url.netloc)
         body = request.body or b""
         if isinstance(body, str):
@@ -478,7 +483,9 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> RunningServ
         raise ValueError("simulators only listen on the loopback interface")
     stopping = threading.Event()
     server = _Server((host, port), _make_handler(sim, stopping))
-    thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator", daemon=True
+    )
     thread.start()
     return RunningServer(server, thread, stopping)
 
