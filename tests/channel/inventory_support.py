@@ -1,4 +1,4 @@
-"""Shared pieces of the inventory tests: the fake Magento mounted in-process, and small helpers."""
+"""Shared pieces of the inventory tests: the fake Magento with a few products, small helpers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from channel import http
-from channel.simulators.base import SimulatorAdapter
 from channel.simulators.magento import MagentoSimulator
 
 T0 = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
@@ -20,14 +18,11 @@ def at(seconds: float) -> datetime:
 
 
 @pytest.fixture
-def magento_sim(settings: Any) -> MagentoSimulator:
-    """The fake Magento behind MAGENTO_BASE_URL, with SKU-1 … SKU-3 (qty 100 each)."""
-    sim = MagentoSimulator()
-    sim.integration_tokens.add(settings.MAGENTO_TOKEN)
+def magento_sim(magento: MagentoSimulator) -> MagentoSimulator:
+    """The shared fake Magento (tests/conftest.py) with SKU-1 … SKU-3, 100 in stock each."""
     for sku in ("SKU-1", "SKU-2", "SKU-3"):
-        sim.add_product(sku, qty=100)
-    http.mount("http://magento.test", SimulatorAdapter(sim))
-    return sim
+        magento.add_product(sku, qty=100)
+    return magento
 
 
 def stock_of(sim: MagentoSimulator, sku: str) -> tuple[float, bool]:
