@@ -344,4 +344,8 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank">open PDF</a>', signed_path(obj))
 
 
-from channel import admin_shipping  # noqa: E402,F401  (shipments, couriers, AWB series, manifests)
+# Admin modules of other areas register themselves when imported.
+from channel import (  # noqa: E402
+    admin_shipping,  # noqa: F401  (shipments, couriers, AWB series, manifests)
+    inventory_admin,  # noqa: F401  (stock ledger, stock sources)
+)

@@ -76,3 +76,7 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     verb = "held" if payload["onHold"] else "released"
     audit.record("order.hold_sent", order=order, message=f"Order {verb} at Omni", data=payload)
     return payload
+
+
+import channel.inventory  # noqa: E402, F401  (registers magento.stock_push)
+import returns.handlers  # noqa: E402, F401  (registers the returns flow)

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from channel.history import history_user
+
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
-
-
-def history_user(request: Any = None, **kwargs: Any) -> Any:
-    """Who made a change, for model history: an admin user. An API call's `request.user` is the
-    API key's client (not a User), so changes made through the API are recorded without one."""
-    user = getattr(request, "user", None)
-    return user if isinstance(user, AbstractBaseUser) else None
 
 
 class OrderLifecycle(models.TextChoices):
@@ -64,7 +57,7 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(
-        excluded_fields=["raw", "fetched_at", "updated_at"], get_user=history_user
+        get_user=history_user, excluded_fields=["raw", "fetched_at", "updated_at"]
     )
 
     class Meta:
@@ -190,7 +183,7 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["last_used_at"], get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["last_used_at"])
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…, {self.scope})"
@@ -401,7 +394,7 @@ class Shipment(models.Model):
     pack_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     class Meta:
         constraints = [
@@ -460,7 +453,7 @@ class Invoice(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw", "updated_at"], get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["raw", "updated_at"])
 
     def __str__(self) -> str:
         return self.invoice_number or f"invoice for {self.shipment_id} ({self.state})"
@@ -685,3 +678,87 @@ class ManifestItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manifest_id}: {self.shipment_id}"
+
+
+class StockState(models.TextChoices):
+    PENDING = "pending", "Being written to Magento"
+    SYNCED = "synced", "Magento has Omni's latest quantity"
+    RETRYING = "retrying", "Not written yet; retried in the background"
+    FAILED = "failed", "Magento refused; needs a person"
+    UNKNOWN_SKU = "unknown_sku", "SKU unknown in Magento"
+
+
+class StockLevel(models.Model):
+    """Omni's latest absolute quantity of one SKU in one place, and what Magento last accepted.
+
+    `location_code` is the ledger slot: Omni's locationCode when Magento has sources (MSI), and
+    empty for Magento's single legacy stock and for consolidated pushes. `received_at`, when the
+    proxy received Omni's push, versions the row: an older push never overwrites a newer one.
+    """
+
+    sku = models.CharField(max_length=255, help_text="Omni channelSkuCode = Magento SKU")
+    location_code = models.CharField(
+        max_length=255, blank=True, help_text="Omni location (MSI); empty: one stock / consolidated"
+    )
+    omni_location_code = models.CharField(
+        max_length=255, blank=True, help_text="locationCode of the push that set the quantity"
+    )
+    quantity = models.PositiveIntegerField(help_text="Omni's latest absolute quantity")
+    received_at = models.DateTimeField(help_text="When the proxy received that quantity")
+    state = models.CharField(
+        max_length=16, choices=StockState.choices, default=StockState.PENDING, db_index=True
+    )
+    magento_quantity = models.IntegerField(
+        null=True, blank=True, help_text="The quantity Magento last accepted from the proxy"
+    )
+    magento_version = models.DateTimeField(
+        null=True, blank=True, help_text="received_at of the quantity Magento last accepted"
+    )
+    magento_accepted_at = models.DateTimeField(null=True, blank=True)
+    source_code = models.CharField(max_length=255, blank=True, help_text="MSI source written")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    observed_quantity = models.IntegerField(
+        null=True, blank=True, help_text="Magento's quantity at the last reconciliation"
+    )
+    observed_at = models.DateTimeField(null=True, blank=True)
+    drift = models.IntegerField(
+        null=True, blank=True, help_text="Magento's quantity − Omni's, at the last reconciliation"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "location_code"], name="stock_sku_location_uniq")
+        ]
+        indexes = [
+            # The reconciliation: recently pushed rows, least recently checked first.
+            models.Index(fields=["received_at"], name="stock_received_idx"),
+            # Admin filter "has drift".
+            models.Index(fields=["drift"], name="stock_drift_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} @ {self.location_code or 'all'}: {self.quantity}"
+
+    @property
+    def pending_difference(self) -> int | None:
+        """Omni's number minus what Magento last accepted (None: never accepted)."""
+        if self.magento_quantity is None:
+            return None
+        return self.quantity - self.magento_quantity
+
+
+class StockSource(models.Model):
+    """Omni location → Magento MSI source_code. Rows override settings.MAGENTO_SOURCE_MAP.
+
+    The location `*` stands for consolidated pushes (default source `default`).
+    """
+
+    location_code = models.CharField(max_length=255, unique=True)
+    source_code = models.CharField(max_length=255)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.location_code} → {self.source_code}"

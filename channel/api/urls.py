@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
-from channel.api import labels, manifests, orders
+from channel.api import inventory, labels, manifests, orders
 
 urlpatterns = [
+    path("inventory", inventory.InventoryView.as_view(), name="omni-inventory"),
     path("orders", orders.OrderListView.as_view(), name="omni-orders"),
     path("orders/cancelled", orders.CancelledOrderListView.as_view(), name="omni-cancelled"),
     path("orders/<str:order_code>", orders.OrderDetailView.as_view(), name="omni-order"),
@@ -13,4 +14,5 @@ urlpatterns = [
     ),
     path("shipping-label", labels.ShippingLabelView.as_view(), name="omni-shipping-label"),
     path("manifests", manifests.ManifestView.as_view(), name="omni-manifests"),
+    path("returns/", include("returns.api.omni_urls")),
 ]

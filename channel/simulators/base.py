@@ -432,11 +432,13 @@ class RunningServer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # like a real server: no dropped connections under bursts
 
 
 def _make_handler(sim: Simulator, stopping: threading.Event) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # like a real server: no 40 ms delayed-ACK stalls
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channel', '0003_support_roles'),
+        ('channel', '0004_inventory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
