@@ -76,3 +76,9 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     verb = "held" if payload["onHold"] else "released"
     audit.record("order.hold_sent", order=order, message=f"Order {verb} at Omni", data=payload)
     return payload
+
+
+# Fulfilment handlers register themselves on import (kept last: they import this module's peers).
+import channel.invoices  # noqa: E402
+import channel.processing  # noqa: E402
+import channel.shipments  # noqa: E402, F401

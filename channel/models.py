@@ -77,6 +77,21 @@ class Order(models.Model):
     def is_held(self) -> bool:
         return self.magento_state == "holded"
 
+    def lifecycle_from_progress(self) -> str:
+        """Where the order stands, from its lines' quantities and the acknowledgement."""
+        lines = list(self.lines.all())
+        wanted = sum(line.qty_ordered - line.qty_cancelled for line in lines)
+        handed_over = sum(line.qty_handed_over for line in lines)
+        if self.magento_state == "canceled" or (lines and wanted <= 0 and not handed_over):
+            return OrderLifecycle.CANCELLED
+        if lines and handed_over >= wanted:
+            return OrderLifecycle.FULFILLED
+        if any(line.qty_packed for line in lines):
+            return OrderLifecycle.IN_FULFILMENT
+        if self.acknowledged_at:
+            return OrderLifecycle.ACKNOWLEDGED
+        return OrderLifecycle.NEW
+
 
 class OrderLine(models.Model):
     """One shippable Magento line (an Omni order item). Configurable parent+child are one line."""
@@ -139,6 +154,7 @@ class Flow(models.TextChoices):
     INTAKE = "intake", "Order intake from Magento"
     PUSH = "push", "Order push to Omni"
     INVENTORY = "inventory", "Inventory to Magento"
+    FULFILMENT = "fulfilment", "Invoices, shipments and cancellations to Magento"
     RETURNS = "returns", "Returns to Omni"
 
 
@@ -370,6 +386,7 @@ class Shipment(models.Model):
     gate_pass_code = models.CharField(max_length=100, blank=True)
     magento_shipment_id = models.BigIntegerField(null=True, blank=True, unique=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True, help_text="Magento shipment created")
     pack_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -416,6 +433,7 @@ class Invoice(models.Model):
     magento_invoice_id = models.BigIntegerField(null=True, blank=True, unique=True)
     invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
     invoice_date = models.DateTimeField(null=True, blank=True)
+    capture = models.BooleanField(default=False, help_text="Captured online when invoiced")
     lines = models.JSONField(default=list, blank=True, help_text="invoiceDetails as sent to Omni")
     grand_total = models.DecimalField(**MONEY)
     tax_total = models.DecimalField(**MONEY)

@@ -1,14 +1,19 @@
 from django.urls import path
 
-from channel.api import orders
+from channel.api import invoices, orders, processing, shipments
 
 urlpatterns = [
     path("orders", orders.OrderListView.as_view(), name="omni-orders"),
     path("orders/cancelled", orders.CancelledOrderListView.as_view(), name="omni-cancelled"),
+    path("orders/acknowledge", processing.AcknowledgeView.as_view(), name="omni-acknowledge"),
+    path("orders/cancel", processing.CancelView.as_view(), name="omni-cancel"),
     path("orders/<str:order_code>", orders.OrderDetailView.as_view(), name="omni-order"),
     path(
         "orders/<str:order_code>/status",
         orders.OrderStatusView.as_view(),
         name="omni-order-status",
     ),
+    path("shipments/pack", shipments.PackView.as_view(), name="omni-pack"),
+    path("handover", shipments.HandoverView.as_view(), name="omni-handover"),
+    path("invoices", invoices.InvoiceView.as_view(), name="omni-invoices"),
 ]
