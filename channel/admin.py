@@ -7,15 +7,20 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from channel import outbox
+from channel import audit, outbox, sync, timeline
 from channel.apikeys import api_key_create, api_key_revoke
+from channel.docstore import signed_path
+from channel.magento import MagentoClient, MagentoError
 from channel.models import (
     ApiKey,
     AuditEvent,
     CallRecord,
+    Document,
+    ErrorClass,
+    Flow,
     FlowState,
     Operation,
     OperationAttempt,
@@ -62,6 +67,22 @@ class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+class HasFailedOperationsFilter(admin.SimpleListFilter):
+    title = "failed operations"
+    parameter_name = "failed_ops"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Has failed operations"), ("no", "No failed operations")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        failed = Operation.objects.filter(state=OperationState.FAILED).values("order_id")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=failed)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=failed)
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
@@ -89,6 +110,36 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     inlines = [OrderLineInline]
     readonly_fields = [f.name for f in Order._meta.fields]
     show_full_result_count = False
+    actions = ["repull_from_magento"]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        order = self.get_object(request, object_id)
+        extra = {"timeline": timeline.order_timeline(order) if order else None}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @admin.action(description="Re-pull selected orders from Magento now")
+    def repull_from_magento(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done, errors = 0, []
+        for order in queryset[:50]:
+            try:
+                sync.refresh_order(order, client=MagentoClient(order_id=order.pk))
+            except MagentoError as exc:
+                errors.append(f"{order.order_code}: {exc.message}")
+                continue
+            audit.record(
+                "order.repulled",
+                order=order,
+                actor=request.user.get_username(),
+                message="Re-pulled from Magento by support",
+            )
+            done += 1
+        self.message_user(request, f"Re-pulled {done} order(s) from Magento.")
+        for error in errors:
+            self.message_user(
+                request, f"Magento refused or did not answer for {error}", messages.ERROR
+            )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -178,14 +229,17 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("order",)
     readonly_fields = [f.name for f in Operation._meta.fields]
     inlines = [OperationAttemptInline]
-    actions = ["replay_selected", "cancel_selected"]
+    actions = ["replay_selected", "replay_all_of_class", "cancel_selected"]
     show_full_result_count = False
+
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channel.replay_operation")
 
     @admin.display(description="last error")
     def short_error(self, obj: Operation) -> str:
         return obj.last_error[:120]
 
-    @admin.action(description="Replay selected operations now")
+    @admin.action(description="Replay selected operations now", permissions=["replay"])
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[Operation]) -> None:
         replayed = sum(outbox.replay(op) for op in queryset)
         skipped = queryset.count() - replayed
@@ -193,7 +247,20 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             request, f"Queued {replayed} operation(s) to run now; {skipped} were done or running."
         )
 
-    @admin.action(description="Cancel selected operations (they will not run)")
+    @admin.action(
+        description="Replay ALL failed operations of the selected ones' error classes",
+        permissions=["replay"],
+    )
+    def replay_all_of_class(self, request: HttpRequest, queryset: QuerySet[Operation]) -> None:
+        classes = set(queryset.values_list("error_class", flat=True))
+        failed = Operation.objects.filter(state=OperationState.FAILED, error_class__in=classes)
+        replayed = sum(outbox.replay(op) for op in failed)
+        names = ", ".join(ErrorClass(c).label for c in classes)
+        self.message_user(request, f"Queued {replayed} failed operation(s) of class {names}.")
+
+    @admin.action(
+        description="Cancel selected operations (they will not run)", permissions=["replay"]
+    )
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Operation]) -> None:
         cancelled = sum(outbox.cancel(op) for op in queryset)
         self.message_user(request, f"Cancelled {cancelled} operation(s).")
@@ -217,20 +284,61 @@ class FlowStateAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Pause selected flows (backlog is kept)")
-    def pause(self, request: HttpRequest, queryset: QuerySet[FlowState]) -> None:
-        queryset.update(paused=True, paused_by=request.user.get_username())
-        self.message_user(request, f"Paused {queryset.count()} flow(s).")
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-    @admin.action(description="Resume selected flows")
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_pause_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channel.pause_flow")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FlowState]:
+        for flow in Flow:
+            FlowState.objects.get_or_create(flow=flow.value)
+        return super().get_queryset(request)
+
+    @admin.action(description="Pause selected flows (backlog is kept)", permissions=["pause"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[FlowState]) -> None:
+        names = ", ".join(str(f) for f in queryset)
+        queryset.update(paused=True, paused_by=request.user.get_username())
+        audit.record("flow.paused", actor=request.user.get_username(), message=names)
+        self.message_user(request, f"Paused: {names}. Their work is kept and waits.")
+
+    @admin.action(description="Resume selected flows", permissions=["pause"])
     def resume(self, request: HttpRequest, queryset: QuerySet[FlowState]) -> None:
+        names = ", ".join(f.get_flow_display() for f in queryset)
         queryset.update(paused=False, paused_by="")
-        self.message_user(request, f"Resumed {queryset.count()} flow(s).")
+        audit.record("flow.resumed", actor=request.user.get_username(), message=names)
+        self.message_user(request, f"Resumed: {names}.")
 
 
 @admin.register(SyncCursor)
-class SyncCursorAdmin(admin.ModelAdmin):
+class SyncCursorAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("name", "value", "updated_at")
 
 
-__all__ = ["OperationState", "timezone"]
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("kind", "key", "order", "size", "updated_at", "download")
+    list_filter = ("kind",)
+    search_fields = ("=key", "=order__order_code")
+    list_select_related = ("order",)
+    exclude = ("content",)
+    readonly_fields = (
+        "kind",
+        "key",
+        "order",
+        "checksum",
+        "size",
+        "created_at",
+        "updated_at",
+        "download",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
+        return super().get_queryset(request).defer("content")
+
+    @admin.display(description="PDF")
+    def download(self, obj: Document) -> str:
+        return format_html('<a href="{}" target="_blank">open PDF</a>', signed_path(obj))

@@ -36,7 +36,9 @@ def document_base64(document: Document) -> str:
 
 def signed_path(document: Document) -> str:
     token = signing.dumps(
-        {"d": document.pk, "c": document.checksum[:16]}, key=settings.DOCUMENT_SIGNING_KEY, salt=SALT
+        {"d": document.pk, "c": document.checksum[:16]},
+        key=settings.DOCUMENT_SIGNING_KEY,
+        salt=SALT,
     )
     return reverse("document", kwargs={"token": token, "filename": document.filename})
 

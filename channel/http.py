@@ -1,8 +1,8 @@
 """The one HTTP seam. Only this module imports `requests`.
 
 Every outbound call goes through `send()`, which applies timeouts, turns transport failures into
-`TransportError`, and records a `CallRecord` with secrets redacted. Tests (and the demo) route a base
-URL to an in-process simulator with `mount()`.
+`TransportError`, and records a `CallRecord` with secrets redacted. Tests (and the demo) route a
+base URL to an in-process simulator with `mount()`.
 """
 
 from __future__ import annotations

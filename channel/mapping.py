@@ -1,4 +1,7 @@
-"""Magento order JSON -> mirror fields and lines; mirror -> Omni's <OutwardOrder> (contract 1, 3.1)."""
+"""Magento order JSON -> mirror fields and lines; mirror -> Omni's <OutwardOrder>.
+
+Contract sections 1 (identity and money mapping) and 3.1 (Create Outward Order).
+"""
 
 from __future__ import annotations
 

@@ -168,6 +168,9 @@ class FlowState(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
+    class Meta:
+        permissions = [("pause_flow", "Can pause and resume flows")]
+
     def __str__(self) -> str:
         return f"{self.get_flow_display()}{' (paused)' if self.paused else ''}"
 
@@ -301,6 +304,7 @@ class Operation(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("replay_operation", "Can replay or cancel operations")]
         indexes = [
             # The sweeper: due operations, oldest first.
             models.Index(fields=["state", "next_attempt_at"], name="op_due_idx"),
@@ -468,7 +472,9 @@ class Document(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="document_kind_key_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="document_kind_key_uniq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"

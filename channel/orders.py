@@ -114,9 +114,8 @@ def _note_changes(
 def _describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
     parts = []
     if (before.get("state"), before.get("status")) != (after["state"], after["status"]):
-        parts.append(
-            f"state {before.get('state')}/{before.get('status')} → {after['state']}/{after['status']}"
-        )
+        old = f"{before.get('state')}/{before.get('status')}"
+        parts.append(f"state {old} → {after['state']}/{after['status']}")
     if before.get("canceled") != after["canceled"]:
         parts.append(f"cancelled quantities {before.get('canceled')} → {after['canceled']}")
     return "; ".join(parts) or "changed in Magento"

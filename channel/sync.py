@@ -35,7 +35,10 @@ class SyncReport:
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = f"{self.pages} pages, {self.seen} orders seen, {self.created} new, {self.updated} changed"
+        text = (
+            f"{self.pages} pages, {self.seen} orders seen, "
+            f"{self.created} new, {self.updated} changed"
+        )
         return text + (f", errors: {'; '.join(self.errors)}" if self.errors else "")
 
 

@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "channel.admin_site.ProxyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,8 +84,8 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two
-        # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+        # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front, so two
+        # writers queue on the busy timeout instead of failing with "database is locked".
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -207,7 +207,7 @@ OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
 OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
 OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
 
-# --- Outbox and documents --------------------------------------------------------------------------
+# --- Outbox and documents ----------------------------------------------------------------------
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
 OUTBOX_ALERT_AGE_MINUTES = env_int("OUTBOX_ALERT_AGE_MINUTES", 60, minimum=1)

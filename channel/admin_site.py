@@ -1,0 +1,28 @@
+"""The admin site whose index is the support dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+
+class ProxyAdminSite(admin.AdminSite):
+    site_header = "omni-magento-proxy"
+    site_title = "omni-magento-proxy"
+    index_title = "Dashboard"
+    index_template = "admin/proxy_index.html"
+
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
+        from channel.dashboard import dashboard_context
+
+        return super().index(request, {**dashboard_context(), **(extra_context or {})})
+
+
+class ProxyAdminConfig(AdminConfig):
+    default_site = "channel.admin_site.ProxyAdminSite"

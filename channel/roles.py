@@ -1,0 +1,48 @@
+"""The two support roles. Groups are created by a migration; their permissions are kept in step
+with the models after every `migrate` (post_migrate), so models added later are covered too."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+SUPPORT = "support"
+AUDITOR = "auditor"
+APPS = ("channel", "returns")
+
+# Beyond viewing everything, support staff may replay/cancel operations, pause flows, create and
+# replay returns, and assign AWBs (change shipments) and manage couriers and AWB series.
+SUPPORT_EXTRA = (
+    "channel.replay_operation",
+    "channel.pause_flow",
+    "channel.change_shipment",
+    "channel.add_courier",
+    "channel.change_courier",
+    "channel.add_awbseries",
+    "channel.change_awbseries",
+    "returns.add_returnorder",
+    "returns.change_returnorder",
+    "returns.replay_returnorder",
+)
+
+
+def _view_permissions() -> list[Permission]:
+    return list(
+        Permission.objects.filter(content_type__app_label__in=APPS, codename__startswith="view_")
+    )
+
+
+def _named(names: tuple[str, ...]) -> list[Permission]:
+    query = Q(pk__in=[])
+    for name in names:
+        app, codename = name.split(".")
+        query |= Q(content_type__app_label=app, codename=codename)
+    return list(Permission.objects.filter(query))
+
+
+def ensure_roles() -> None:
+    auditor, _ = Group.objects.get_or_create(name=AUDITOR)
+    support, _ = Group.objects.get_or_create(name=SUPPORT)
+    views = _view_permissions()
+    auditor.permissions.set(views)
+    support.permissions.set(views + _named(SUPPORT_EXTRA))

@@ -1,0 +1,23 @@
+"""Secrets never reach call records."""
+
+from __future__ import annotations
+
+from channel import redaction
+
+
+def test_it_masks_configured_secrets_anywhere(settings) -> None:
+    redaction.clear_cache()
+    text = redaction.redact_text(f"Bearer {settings.MAGENTO_TOKEN} and more")
+    assert settings.MAGENTO_TOKEN not in text and "***" in text
+
+
+def test_it_masks_secret_looking_json_keys() -> None:
+    body = '{"username": "admin", "password": "pw-123456", "nested": {"accessToken": "abc"}}'
+    assert redaction.redact_text(body) == (
+        '{"username": "admin", "password": "***", "nested": {"accessToken": "***"}}'
+    )
+
+
+def test_it_masks_tokens_learnt_at_run_time() -> None:
+    redaction.remember_secret("jwt-token-value-1")
+    assert "jwt-token-value-1" not in redaction.redact_text('"jwt-token-value-1"')
