@@ -149,7 +149,13 @@ def _bundle_lines(
     parent: dict[str, Any], kids: list[dict[str, Any]], errors: list[str]
 ) -> list[LineData]:
     """Each child is an item. Fixed-price bundles spread the parent's money over the units."""
-    ships_separately = str((parent.get("product_options") or {}).get("shipment_type")) == "1"
+    # Magento's REST order does not say how a bundle ships; `product_options.shipment_type` is
+    # read where an extension exposes it, else the store-wide setting (Magento's default: together).
+    shipment_type = (parent.get("product_options") or {}).get("shipment_type")
+    if shipment_type is None:
+        ships_separately = settings.MAGENTO_BUNDLES_SHIP_SEPARATELY
+    else:
+        ships_separately = str(shipment_type) == "1"
     dynamic = any(money(k.get("price_incl_tax") or k.get("price")) > 0 for k in kids)
     lines = []
     total_units = sum(_qty(k, "qty_ordered", errors) for k in kids) or 1

@@ -182,6 +182,7 @@ SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
 SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
 ORDER_CODE_FIELD = env_choice("ORDER_CODE_FIELD", "increment_id", ("increment_id", "entity_id"))
 INVOICE_AT_PACK = env_bool("INVOICE_AT_PACK", True)
+MAGENTO_BUNDLES_SHIP_SEPARATELY = env_bool("MAGENTO_BUNDLES_SHIP_SEPARATELY", False)
 
 # --- Seller (printed on invoices) -----------------------------------------------------------------
 SELLER_NAME = env_str("SELLER_NAME", "")

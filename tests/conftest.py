@@ -6,26 +6,32 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from channel import http, magento, redaction
+from channel import http, redaction
 from channel.apikeys import api_key_create
+from channel.magento import forget_admin_token
 from channel.models import ApiKeyScope
+from channel.simulators.base import SimulatorAdapter
+from channel.simulators.magento import MagentoSimulator
+from channel.simulators.omni import OmniSimulator
 
 MAGENTO_URL = "http://magento.test/rest/default"
 OMNI_URL = "http://omni.test/assure-magic2"
+MAGENTO_TOKEN = "magento-integration-token-xyz"
+OMNI_PASSWORD = "omni-password-secret"
 
 
 @pytest.fixture(autouse=True)
 def _isolated(settings: pytest.FixtureRequest) -> Iterator[None]:
     settings.MAGENTO_BASE_URL = MAGENTO_URL
     settings.MAGENTO_AUTH_MODE = "bearer"
-    settings.MAGENTO_TOKEN = "magento-integration-token-xyz"
+    settings.MAGENTO_TOKEN = MAGENTO_TOKEN
     settings.OMNI_BASE_URL = OMNI_URL
     settings.OMNI_AUTH_USERNAME = "omni-user"
-    settings.OMNI_AUTH_PASSWORD = "omni-password-secret"
+    settings.OMNI_AUTH_PASSWORD = OMNI_PASSWORD
     settings.OMNI_AUTH_DOMAIN = "tenant"
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
     redaction.clear_cache()
-    magento.forget_admin_token()
+    forget_admin_token()
     cache.clear()
     yield
     http.unmount_all()
@@ -42,3 +48,26 @@ def api(omni_key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_X_API_KEY=omni_key)
     return client
+
+
+@pytest.fixture
+def magento() -> MagentoSimulator:
+    """A fake Magento 2.4.8 at MAGENTO_URL, in-process; the integration token works as Bearer."""
+    sim = MagentoSimulator()
+    sim.set_clock("2026-01-31 09:00:00")
+    sim.integration_tokens.add(MAGENTO_TOKEN)
+    http.mount("http://magento.test", SimulatorAdapter(sim))
+    return sim
+
+
+@pytest.fixture
+def omni() -> OmniSimulator:
+    """A fake Omni at OMNI_URL, in-process, accepting the configured credentials."""
+    sim = OmniSimulator(
+        auth_username="omni-user",
+        auth_password=OMNI_PASSWORD,
+        auth_domain="tenant",
+        path_prefix="/assure-magic2",
+    )
+    http.mount("http://omni.test", SimulatorAdapter(sim))
+    return sim

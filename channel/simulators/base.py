@@ -224,7 +224,7 @@ class Simulator:
             path=path,
             query=dict(parse_qsl(query, keep_blank_values=True)),
             query_string=query,
-            headers=CaseInsensitiveDict(dict(headers)),
+            headers=CaseInsensitiveDict({k: _text(v) for k, v in headers.items()}),
             body=body,
             json=parsed,
             json_error=error,
@@ -312,6 +312,10 @@ def report_id() -> str:
 # -- requests transport adapter ------------------------------------------------------------------
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
 def _read_timeout(timeout: Any) -> float | None:
     if timeout is None:
         return None
@@ -346,7 +350,7 @@ class SimulatorAdapter(BaseAdapter):
         proxies: Any = None,
     ) -> requests.Response:
         url = urlsplit(request.url or "")
-        headers = dict(request.headers)
+        headers = {k: _text(v) for k, v in request.headers.items()}
         headers.setdefault("Host", url.netloc)
         body = request.body or b""
         if isinstance(body, str):
@@ -478,7 +482,9 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> RunningServ
         raise ValueError("simulators only listen on the loopback interface")
     stopping = threading.Event()
     server = _Server((host, port), _make_handler(sim, stopping))
-    thread = threading.Thread(target=server.serve_forever, name="simulator", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator", daemon=True
+    )
     thread.start()
     return RunningServer(server, thread, stopping)
 

@@ -641,6 +641,13 @@ class MagentoSimulator(Simulator):
             else:
                 self._clock_offset += timedelta(seconds=seconds)
 
+    def clock_snapshot(self) -> tuple[datetime | None, timedelta]:
+        return self._frozen_clock, self._clock_offset
+
+    def restore_clock(self, snapshot: tuple[datetime | None, timedelta]) -> None:
+        with self.lock:
+            self._frozen_clock, self._clock_offset = snapshot
+
     def _next_id(self, kind: str) -> int:
         counter = self._ids.setdefault(kind, itertools.count(1))
         return next(counter)
@@ -1197,7 +1204,7 @@ class MagentoSimulator(Simulator):
             gross = sum(float(i["row_total_incl_tax"]) for i in priced) or 1.0
             left = discount
             for item in priced[:-1]:
-                share = round(discount * float(i_row(item)) / gross, 2)
+                share = round(discount * float(_row_incl(item)) / gross, 2)
                 add_money(item, discount_amount=share)
                 left -= share
             add_money(priced[-1], discount_amount=left)
@@ -1210,7 +1217,7 @@ class MagentoSimulator(Simulator):
                 if float(item["discount_amount"]):
                     item["applied_rule_ids"] = "1"
                     item["discount_percent"] = num(
-                        round(100 * float(item["discount_amount"]) / float(i_row(item) or 1), 2)
+                        round(100 * float(item["discount_amount"]) / float(_row_incl(item) or 1), 2)
                     )
 
     def _set_customer(
@@ -2247,7 +2254,7 @@ def _source_item(sku: str, code: str, quantity: float) -> dict[str, Any]:
     }
 
 
-def i_row(item: Mapping[str, Any]) -> float:
+def _row_incl(item: Mapping[str, Any]) -> float:
     return float(item["row_total_incl_tax"])
 
 

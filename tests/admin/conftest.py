@@ -9,8 +9,9 @@ from channel.roles import ensure_roles
 
 def _login(username: str, group: str | None = None, superuser: bool = False) -> Client:
     ensure_roles()
-    user = User.objects.create_user(username, password="pw-not-used", is_staff=True,
-                                    is_superuser=superuser)
+    user = User.objects.create_user(
+        username, password="pw-not-used", is_staff=True, is_superuser=superuser
+    )
     if group:
         user.groups.add(Group.objects.get(name=group))
     client = Client()

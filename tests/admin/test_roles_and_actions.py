@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @outbox.register("test.admin.refused", flow=Flow.PUSH)
 def refused(operation: Operation) -> dict:
-    raise MagentoError("Invoice Document Validation Error(s):\nThe order does not allow an invoice.")
+    raise MagentoError(
+        "Invoice Document Validation Error(s):\nThe order does not allow an invoice."
+    )
 
 
 def failed_operation() -> Operation:
@@ -58,8 +60,9 @@ def test_support_replays_a_failed_operation_and_is_told_what_happened(support: C
 
 def test_support_replays_all_failures_of_an_error_class(support: Client) -> None:
     operation = failed_operation()
-    response = post_action(support, "/admin/channel/operation/", "replay_all_of_class",
-                           [operation.pk])
+    response = post_action(
+        support, "/admin/channel/operation/", "replay_all_of_class", [operation.pk]
+    )
     assert "Queued 1 failed operation(s) of class Permanent" in response.content.decode()
 
 

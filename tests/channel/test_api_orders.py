@@ -95,9 +95,10 @@ def test_it_lists_cancelled_orders_with_absolute_quantities(api: APIClient) -> N
 
 def test_it_filters_cancelled_orders_by_update_time(api: APIClient) -> None:
     items = [mo.item(11, "SKU-1", 1, qty_canceled=1)]
-    order_upsert(
-        raw=mo.order(1, items=items, state="canceled", updated_at="2026-02-01 10:00:00")
+    order_upsert(raw=mo.order(1, items=items, state="canceled", updated_at="2026-02-01 10:00:00"))
+    assert (
+        api.get("/api/omni/orders/cancelled", {"updatedFrom": "2026-02-02T00:00:00Z"}).json()[
+            "orders"
+        ]
+        == []
     )
-    assert api.get("/api/omni/orders/cancelled", {"updatedFrom": "2026-02-02T00:00:00Z"}).json()[
-        "orders"
-    ] == []

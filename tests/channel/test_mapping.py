@@ -94,7 +94,9 @@ def test_it_sends_each_bundle_child_and_spreads_a_fixed_price() -> None:
     a = mo.item(3002, "KIT-A", 1, 0.0, parent_item_id=3001, price=0, row_total_incl_tax=0)
     b = mo.item(3003, "KIT-B", 3, 0.0, parent_item_id=3001, price=0, row_total_incl_tax=0)
     body = outward(mo.order(300, items=[parent, a, b]))
-    assert [(i["channelSkuCode"], i["quantity"], i["sellingPricePerUnit"]) for i in body["orderItems"]] == [
+    assert [
+        (i["channelSkuCode"], i["quantity"], i["sellingPricePerUnit"]) for i in body["orderItems"]
+    ] == [
         ("KIT-A", 1, 500.0),
         ("KIT-B", 3, 500.0),
     ]
@@ -137,7 +139,9 @@ def test_it_flags_a_decimal_quantity_as_a_data_error() -> None:
 
 def test_it_cuts_strings_to_255_characters() -> None:
     raw = mo.order(900)
-    raw["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["city"] = "x" * 300
+    raw["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["city"] = (
+        "x" * 300
+    )
     assert len(outward(raw)["shippingAddress"]["city"]) == 255
 
 

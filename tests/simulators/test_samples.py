@@ -1,0 +1,74 @@
+"""Seeded sample data for the fake Magento."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+
+import requests
+
+from channel.simulators.magento import MagentoSimulator
+from channel.simulators.samples import new_random_order, seed_magento
+from tests.simulators.helpers import REST, search
+
+
+def _snapshot(sim: MagentoSimulator) -> str:
+    return json.dumps([sim.get_order(i) for i in sorted(sim.orders)], sort_keys=True)
+
+
+def test_it_seeds_the_same_orders_for_the_same_seed() -> None:
+    first, second, other = MagentoSimulator(), MagentoSimulator(), MagentoSimulator()
+    seed_magento(first, 150, seed=7)
+    seed_magento(second, 150, seed=7)
+    seed_magento(other, 150, seed=8)
+    assert _snapshot(first) == _snapshot(second)
+    assert _snapshot(first) != _snapshot(other)
+
+
+def test_it_seeds_a_realistic_indian_shop(magento: MagentoSimulator) -> None:
+    seed_magento(magento, 400)
+    orders = [magento.get_order(i) for i in sorted(magento.orders)]
+    assert orders[1]["state"] == "holded" and orders[2]["is_virtual"] == 1
+    assert Counter(o["state"] for o in orders)["holded"] == 1
+    assert {o["order_currency_code"] for o in orders} == {"INR"}
+    assert {o["payment"]["method"] for o in orders} == {"cashondelivery", "checkmo", "razorpay"}
+    assert {o["customer_is_guest"] for o in orders} == {0, 1}
+    assert {"new", "processing", "complete", "canceled"} <= {o["state"] for o in orders}
+    types = {i["product_type"] for o in orders for i in o["items"]}
+    assert {"simple", "configurable", "bundle", "virtual"} <= types
+    taxed = [i for o in orders for i in o["items"] if float(i["tax_amount"])]
+    assert {i["tax_percent"] for i in taxed} == {18}
+    streets = [
+        len(o["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]["street"])
+        for o in orders
+        if not o["is_virtual"]
+    ]
+    assert set(streets) == {1, 2, 3}
+    created = [o["created_at"] for o in orders]
+    assert created == sorted(created) and len(set(created)) < len(created)  # some equal times
+    assert magento.products["TEE-RED-M"]["stock"]["qty"] >= 0
+    assert magento.now().strftime("%Y-%m-%d %H:%M:%S") == "2024-05-01 10:00:00"  # clock restored
+
+
+def test_it_seeds_ten_thousand_orders_quickly(client: requests.Session) -> None:
+    sim = MagentoSimulator()
+    started = time.monotonic()
+    seed_magento(sim, 10_000)
+    assert time.monotonic() - started < 10
+    assert len(sim.orders) == 10_000 and sim.internal_errors == []
+
+
+def test_it_adds_random_orders_over_time(
+    magento: MagentoSimulator, client: requests.Session
+) -> None:
+    rng = random.Random(3)
+    first = new_random_order(magento, rng)
+    magento.advance_clock(90)
+    second = new_random_order(magento, rng)
+    assert (first["state"], second["created_at"]) == ("new", "2024-05-01 10:01:30")
+    newer = search(filters=[[("created_at", "2024-05-01 10:01:00", "gteq")]])
+    assert [o["entity_id"] for o in client.get(f"{REST}/orders", params=newer).json()["items"]] == [
+        2
+    ]
