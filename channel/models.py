@@ -49,7 +49,7 @@ class Order(models.Model):
     shipping_incl_tax = models.DecimalField(**MONEY)
     shipping_address = models.JSONField(default=dict, blank=True)
     billing_address = models.JSONField(default=dict, blank=True)
-    location_code = models.CharField(max_length=64, blank=True, db_index=True)
+    location_code = models.CharField(max_length=255, blank=True, db_index=True)
     lifecycle = models.CharField(
         max_length=20, choices=OrderLifecycle.choices, default=OrderLifecycle.NEW, db_index=True
     )
@@ -388,17 +388,17 @@ class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     shipment_id = models.BigIntegerField(unique=True, help_text="Omni shipmentId (pack key)")
     shipment_code = models.CharField(max_length=64, unique=True, help_text="Proxy shipmentCode")
-    location_code = models.CharField(max_length=64, db_index=True)
+    location_code = models.CharField(max_length=255, db_index=True)
     state = models.CharField(
         max_length=16, choices=ShipmentState.choices, default=ShipmentState.PACKED
     )
-    awb_number = models.CharField(max_length=64, blank=True, db_index=True)
-    transporter = models.CharField(max_length=100, blank=True)
+    awb_number = models.CharField(max_length=255, blank=True, db_index=True)
+    transporter = models.CharField(max_length=255, blank=True)
     box_awbs = models.JSONField(default=list, blank=True, help_text="Box AWBs from Omni")
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     dimensions = models.JSONField(default=dict, blank=True, help_text="length, breadth, height")
-    package_sku = models.CharField(max_length=100, blank=True)
-    gate_pass_code = models.CharField(max_length=100, blank=True)
+    package_sku = models.CharField(max_length=255, blank=True)
+    gate_pass_code = models.CharField(max_length=255, blank=True)
     magento_shipment_id = models.BigIntegerField(null=True, blank=True, unique=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True, help_text="Magento shipment created")

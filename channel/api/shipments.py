@@ -22,6 +22,8 @@ from channel.shipments import (
     shipments_hand_over,
 )
 
+MAX_WEIGHT_GRAMS = 1_000_000_000  # 1000 tonnes: nonsense beyond, and it fits the column
+
 
 class PackView(APIView):
     """POST /api/omni/shipments/pack (idempotent on shipmentId)"""
@@ -49,7 +51,9 @@ class PackView(APIView):
         locationCode = text()
         shipmentId = Int64Field()
         packageSku = optional_text()
-        weight = serializers.FloatField(required=False, allow_null=True, min_value=0)
+        weight = serializers.FloatField(
+            required=False, allow_null=True, min_value=0, max_value=MAX_WEIGHT_GRAMS
+        )
         fulfillmentType = optional_text()
         dimensions = DimensionsIn(required=False, allow_null=True)
         shipmentItems = ShipmentItemIn(many=True, required=False, allow_null=True)

@@ -1,4 +1,4 @@
-"""POST /api/omni/handover (contract 4.8): recorded at once, shipped in Magento in the background."""
+"""POST /api/omni/handover (contract 4.8): recorded at once, shipped in Magento later."""
 
 from __future__ import annotations
 
