@@ -5,17 +5,22 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from channel import outbox
 from channel.models import (
     AuditEvent,
+    ErrorClass,
     IdempotencyRecord,
     Operation,
+    OperationState,
     Order,
     OrderLifecycle,
     Shipment,
     ShipmentState,
 )
 from channel.orders import order_upsert
+from channel.processing import magento_items
 from channel.shipments import PackItem, PackRequest, _tracks, shipment_pack
+from channel.simulators.magento import MagentoSimulator
 from tests import magento_orders as mo
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +185,140 @@ def test_it_keeps_an_awb_assigned_before_and_adds_the_box_awbs(api: APIClient) -
         {"track_number": "LABEL1", "title": "Delhivery", "carrier_code": "custom"},
         {"track_number": "BOX2", "title": "Delhivery", "carrier_code": "custom"},
     ]
+
+
+# --- the Magento shipment (the outbox) against the fake Magento ---------------------------------
+def mirrored_in(magento: MagentoSimulator, qty: int = 2, **kwargs: object) -> Order:
+    raw = magento.add_order([{"sku": "SKU-1", "qty": qty, "price": 100}], **kwargs)
+    return order_upsert(raw=magento.get_order(raw["entity_id"])).order
+
+
+def packed_in(order: Order, shipment_id: int, quantity: int = 1) -> Shipment:
+    request = PackRequest(
+        order_code=order.order_code,
+        location_code="WH1",
+        shipment_id=shipment_id,
+        items=[PackItem(sku="SKU-1", order_item_code=None, quantity=quantity)],
+    )
+    return shipment_pack(request=request)
+
+
+def run_ships() -> list[Operation]:
+    for operation in Operation.objects.filter(kind="magento.ship"):
+        outbox.run_operation(operation.pk)
+    return list(Operation.objects.filter(kind="magento.ship").order_by("pk"))
+
+
+def test_it_ships_in_magento_with_the_awbs_as_tracks(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    order = mirrored_in(magento)
+    shipment = packed_in(order, 1, 2)
+    hand_over(api, item(shipment, "AWB1", "AWB1", "AWB2"))
+    assert [op.state for op in run_ships()] == [OperationState.DONE]
+    sent = magento.calls("POST", "/ship$")[0].json
+    assert sent == {
+        "items": [{"order_item_id": 1, "qty": 2}],
+        "tracks": [
+            {"track_number": "AWB1", "title": "Courier", "carrier_code": "custom"},
+            {"track_number": "AWB2", "title": "Courier", "carrier_code": "custom"},
+        ],
+        "notify": False,
+    }
+    shipment.refresh_from_db()
+    assert (shipment.state, shipment.magento_shipment_id) == (ShipmentState.SHIPPED, 1)
+    assert order.lines.get().qty_shipped == 2
+
+
+def test_it_sends_the_msi_source_of_the_location(
+    api: APIClient, magento: MagentoSimulator, settings: object
+) -> None:
+    settings.MAGENTO_SOURCE_MAP = {"WH1": "wh-blr"}
+    magento.msi_multi_source = True
+    magento.source_codes.add("wh-blr")
+    order = mirrored_in(magento)
+    magento.set_stock("SKU-1", 10, source_code="wh-blr")
+    shipment = packed_in(order, 1)
+    hand_over(api, item(shipment, "AWB1"))
+    assert [op.state for op in run_ships()] == [OperationState.DONE]
+    arguments = magento.calls("POST", "/ship$")[0].json["arguments"]
+    assert arguments == {"extension_attributes": {"source_code": "wh-blr"}}
+
+
+def test_a_location_without_msi_source_waits_for_configuration(
+    api: APIClient, magento: MagentoSimulator, settings: object
+) -> None:
+    settings.MAGENTO_SOURCE_MAP = {"WH9": "wh-9"}
+    shipment = packed_in(mirrored_in(magento), 1)
+    hand_over(api, item(shipment, "AWB1"))
+    (operation,) = run_ships()
+    assert (operation.state, operation.error_class, operation.last_error) == (
+        OperationState.FAILED,
+        ErrorClass.NEEDS_CONFIG,
+        "MAGENTO_SOURCE_MAP has no MSI source for location WH1",
+    )
+    assert not magento.calls("POST", "/ship$")
+
+
+def test_a_lost_ship_answer_is_read_back_by_its_tracking_number(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    order = mirrored_in(magento)
+    first, second = packed_in(order, 1), packed_in(order, 2)
+    hand_over(api, item(first, "AWB1"), item(second, "AWB2"))
+    magento.inject("POST", "/ship$", "timeout_after", times=2)
+    assert [op.state for op in run_ships()] == [OperationState.PENDING] * 2
+    Operation.objects.filter(kind="magento.ship").update(next_attempt_at=first.created_at)
+    assert [op.state for op in run_ships()] == [OperationState.DONE] * 2
+    assert len(magento.shipments_for(order.entity_id)) == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    tracks = {
+        s["entity_id"]: s["tracks"][0]["track_number"]
+        for s in magento.shipments_for(order.entity_id)
+    }
+    assert (tracks[first.magento_shipment_id], tracks[second.magento_shipment_id]) == (
+        "AWB1",
+        "AWB2",
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "reason"),
+    [
+        ("hold", "A shipment cannot be created when an order has a status of holded"),
+        ("ship", "The order does not allow a shipment to be created."),
+    ],
+)
+def test_magento_refusing_the_shipment_stops_it_for_a_person(
+    api: APIClient, magento: MagentoSimulator, before: str, reason: str
+) -> None:
+    order = mirrored_in(magento, qty=1)
+    shipment = packed_in(order, 1)
+    hand_over(api, item(shipment, "AWB1"))
+    getattr(magento, before)(order.entity_id)  # held, or shipped by someone in Magento
+    (operation,) = run_ships()
+    assert (operation.state, operation.error_class) == (
+        OperationState.FAILED,
+        ErrorClass.PERMANENT,
+    )
+    assert operation.last_error.startswith(f"Shipment Document Validation Error(s):\n{reason}")
+    shipment.refresh_from_db()
+    assert shipment.state == ShipmentState.HANDED_OVER
+
+
+def test_it_ships_a_bundle_that_ships_together_in_whole_bundles() -> None:
+    parent = mo.item(3001, "KIT", 2, 2000.0, product_type="bundle")
+    a = mo.item(3002, "KIT-A", 2, 0.0, parent_item_id=3001, price=0, row_total_incl_tax=0)
+    b = mo.item(3003, "KIT-B", 6, 0.0, parent_item_id=3001, price=0, row_total_incl_tax=0)
+    order_upsert(raw=mo.order(300, items=[parent, a, b]))
+    request = PackRequest(
+        order_code="000000300",
+        location_code="WH1",
+        shipment_id=1,
+        items=[
+            PackItem(sku="KIT-A", order_item_code=None, quantity=1),
+            PackItem(sku="KIT-B", order_item_code=None, quantity=3),
+        ],
+    )
+    assert magento_items(shipment_pack(request=request)) == [{"order_item_id": 3001, "qty": 1}]
