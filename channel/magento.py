@@ -367,9 +367,25 @@ class MagentoClient:
         params = search_params([[SearchFilter("order_id", int(order_entity_id))]])
         return self._request("GET", "/V1/shipments", params=params).get("items") or []
 
-    def refund_order(self, entity_id: int, items: list[dict[str, Any]]) -> int:
-        """POST /V1/order/{id}/refund (offline credit memo) -> creditmemo entity_id."""
-        body = {"items": items, "notify": False}
+    def refund_order(
+        self,
+        entity_id: int,
+        items: list[dict[str, Any]],
+        *,
+        comment: str | None = None,
+        arguments: dict[str, Any] | None = None,
+    ) -> int:
+        """POST /V1/order/{id}/refund (offline credit memo) -> creditmemo entity_id.
+
+        `comment` is stored on the credit memo (a marker to find it again); `arguments` are
+        Magento's creation arguments (`shipping_amount`, `adjustment_positive`, ...).
+        """
+        body: dict[str, Any] = {"items": items, "notify": False}
+        if comment:
+            body["appendComment"] = True
+            body["comment"] = {"comment": comment, "is_visible_on_front": 0}
+        if arguments:
+            body["arguments"] = arguments
         return int(self._request("POST", f"/V1/order/{int(entity_id)}/refund", body=body))
 
     def search_creditmemos(self, order_entity_id: int) -> list[dict[str, Any]]:

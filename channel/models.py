@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from channel.history import history_user
+
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
-
-
-def history_user(request: Any = None, **kwargs: Any) -> AbstractBaseUser | None:
-    """Who made a change, for model history: an admin user. In an API call `request.user` is the
-    API client (not a user), and the change is then recorded without one."""
-    user = getattr(request, "user", None)
-    return user if isinstance(user, AbstractBaseUser) else None
 
 
 class OrderLifecycle(models.TextChoices):
@@ -62,7 +55,7 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(
-        excluded_fields=["raw", "fetched_at", "updated_at"], get_user=history_user
+        get_user=history_user, excluded_fields=["raw", "fetched_at", "updated_at"]
     )
 
     class Meta:
@@ -204,7 +197,7 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["last_used_at"], get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["last_used_at"])
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…, {self.scope})"
@@ -405,7 +398,7 @@ class Shipment(models.Model):
     pack_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"], get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     def __str__(self) -> str:
         return self.shipment_code
@@ -456,7 +449,7 @@ class Invoice(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["raw", "updated_at"], get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["raw", "updated_at"])
 
     def __str__(self) -> str:
         return self.invoice_number or f"invoice for {self.shipment_id} ({self.state})"

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +126,10 @@ USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Security headers (production settings pass `check --deploy`) -------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -132,9 +137,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
@@ -205,6 +213,7 @@ OMNI_PUSH_ORDERS = env_bool("OMNI_PUSH_ORDERS", True)
 OMNI_LOCATION_CODE = env_str("OMNI_LOCATION_CODE", "")  # empty: Omni routes (isSplitRequired)
 OMNI_SLA_DAYS = env_int("OMNI_SLA_DAYS", 2, minimum=0)
 OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
+RETURNS_CREDIT_MEMO = env_bool("RETURNS_CREDIT_MEMO", False)  # offline credit memo on QC pass
 OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
 OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
 

@@ -7,6 +7,7 @@ from channel.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/omni/", include("channel.api.urls")),
+    path("api/returns/", include("returns.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("documents/<str:token>/<str:filename>", document_download, name="document"),
 ]

@@ -5,3 +5,10 @@ class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = "Returns"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from channel import timeline
+        from returns.timeline import return_entries
+
+        if return_entries not in timeline.extra_sources:
+            timeline.extra_sources.append(return_entries)

@@ -11,7 +11,9 @@ ensure_venv() {
   fi
   local stamp=".venv/.installed-$(basename "$requirements")"
   if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+    # (this machine's pip config names local mirrors that may be absent: hide that noise only)
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements" 2>&1 \
+      | { grep -v "^WARNING: Location '" || true; }
     touch "$stamp"
   fi
 }

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from channel.api import invoices, orders, processing, shipments
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("shipments/pack", shipments.PackView.as_view(), name="omni-pack"),
     path("handover", shipments.HandoverView.as_view(), name="omni-handover"),
     path("invoices", invoices.InvoiceView.as_view(), name="omni-invoices"),
+    path("returns/", include("returns.api.omni_urls")),
 ]

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
@@ -199,7 +199,8 @@ class Simulator:
             time.sleep(self.latency_seconds)
         with self.lock:
             req = self._record(method.upper(), path, query, headers or {}, body)
-            fault = self._take_fault(req.method, path)
+            target = f"{path}?{unquote(req.query_string)}" if req.query_string else path
+            fault = self._take_fault(req.method, target)
             if fault is not None and fault.kind in ("timeout_before", "reset"):
                 raise SimulatedFault(fault.kind)
             if fault is not None and fault.kind == "status":

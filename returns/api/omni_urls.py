@@ -1,0 +1,9 @@
+"""/api/omni/returns/... (included from channel/api/urls.py)."""
+
+from django.urls import path
+
+from returns.api import views
+
+urlpatterns = [
+    path("qc", views.ReturnQcView.as_view(), name="omni-returns-qc"),
+]

@@ -1,0 +1,94 @@
+"""Optional (RETURNS_CREDIT_MEMO): an offline Magento credit memo for units that passed QC."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from channel import outbox
+from channel.models import AuditEvent, Operation, OperationState, Order
+from channel.orders import order_upsert
+from channel.simulators.magento import MagentoSimulator
+from returns import services
+from returns.models import ReturnItem
+from returns.services import ItemInput, QcInput
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(magento: MagentoSimulator, settings: pytest.FixtureRequest) -> Order:
+    """Two units of SKU-1 invoiced and shipped in Magento; one return of both, at Omni."""
+    settings.RETURNS_CREDIT_MEMO = True
+    raw = magento.add_order([{"sku": "SKU-1", "qty": 2, "price": 1180}], state="processing")
+    magento.invoice(raw["entity_id"])
+    magento.ship(raw["entity_id"])
+    mirrored = order_upsert(raw=magento.get_order(raw["entity_id"])).order
+    mirrored.location_code = "WH1"
+    mirrored.save()
+    ret = services.return_create(
+        forward_order_code=mirrored.order_code,
+        return_order_code="R-1",
+        order_type="CUSTOMER_RETURN",
+        items=[ItemInput("SKU-1", "Too small", quantity=2)],
+        actor="test",
+    ).return_order
+    services.return_mark_sent(return_order_code=ret.return_order_code)
+    return mirrored
+
+
+def pass_qc(*codes: str) -> Operation:
+    services.return_record_qc(
+        return_order_code="R-1", items=[QcInput(code, "PASS") for code in codes]
+    )
+    return Operation.objects.get(kind="magento.refund_return")
+
+
+def run(operation: Operation) -> str | None:
+    Operation.objects.filter(pk=operation.pk).update(next_attempt_at=timezone.now())
+    return outbox.run_operation(operation.pk)
+
+
+def test_it_refunds_the_passed_units_offline_without_shipping(
+    magento: MagentoSimulator, order: Order
+) -> None:
+    operation = pass_qc("R-1-1")
+    assert run(operation) == OperationState.DONE
+    (memo,) = magento.creditmemos.values()
+    line = order.lines.get()
+    refund = magento.calls("POST", "/refund$")[0].json
+    assert refund == {
+        "items": [{"order_item_id": line.magento_item_id, "qty": 1}],
+        "notify": False,
+        "appendComment": True,
+        "comment": {
+            "comment": f"Return R-1 (proxy operation {operation.pk})",
+            "is_visible_on_front": 0,
+        },
+        "arguments": {"shipping_amount": 0, "adjustment_positive": 0, "adjustment_negative": 0},
+    }
+    assert ReturnItem.objects.get(item_code="R-1-1").magento_creditmemo_id == memo["entity_id"]
+    assert ReturnItem.objects.get(item_code="R-1-2").magento_creditmemo_id is None
+    assert AuditEvent.objects.filter(action="return.refunded", subject="return:R-1").exists()
+
+
+def test_it_reads_magento_back_before_a_retry_and_never_refunds_twice(
+    magento: MagentoSimulator, order: Order
+) -> None:
+    operation = pass_qc("R-1-1", "R-1-2")
+    magento.inject("POST", "/refund$", "timeout_after")
+    assert run(operation) == OperationState.PENDING
+    assert run(operation) == OperationState.DONE
+    assert len(magento.creditmemos) == 1
+    assert len(magento.calls("POST", "/refund$")) == 1
+    operation.refresh_from_db()
+    (memo_id,) = magento.creditmemos
+    assert operation.result == {"creditmemoId": memo_id, "readBack": True}
+    assert set(ReturnItem.objects.values_list("magento_creditmemo_id", flat=True)) == {memo_id}
+
+
+def test_no_credit_memo_for_failed_units(magento: MagentoSimulator, order: Order) -> None:
+    services.return_record_qc(
+        return_order_code="R-1", items=[QcInput("R-1-1", "FAIL", qc_reason="DAMAGED")]
+    )
+    assert not Operation.objects.filter(kind="magento.refund_return").exists()
