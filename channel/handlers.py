@@ -78,9 +78,8 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     return payload
 
 
-import returns.handlers  # noqa: E402, F401  (registers the returns flow)
-
-# Fulfilment handlers register themselves on import (kept last: they import this module's peers).
+# Handlers of other modules register themselves on import (last: they import this module's peers).
 import channel.invoices  # noqa: E402
 import channel.processing  # noqa: E402
 import channel.shipments  # noqa: E402, F401
+import returns.handlers  # noqa: E402, F401
