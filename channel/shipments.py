@@ -271,14 +271,18 @@ def shipments_hand_over(*, location_code: str, items: list[HandoverItem]) -> lis
     """Record that these shipments left, and queue their Magento shipments (and invoices)."""
     with transaction.atomic():
         by_code = {item.shipment_code: item for item in items}
+        # Orders first (as pack and cancel do), so a cancellation racing the last handover
+        # still sees it and queues the remainder.
+        order_ids = Shipment.objects.filter(shipment_code__in=by_code).values_list("order_id")
+        locked = Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
+        orders = {order.pk: order for order in locked}
         shipments = list(
-            Shipment.objects.select_for_update()
-            .select_related("order")
-            .filter(shipment_code__in=by_code)
-            .order_by("pk")
+            Shipment.objects.select_for_update().filter(shipment_code__in=by_code).order_by("pk")
         )
+        for shipment in shipments:
+            shipment.order = orders[shipment.order_id]
         done = [s for s in shipments if _hand_over(s, by_code[s.shipment_code])]
-        for order in {s.order_id: s.order for s in done}.values():
+        for order in [orders[pk] for pk in sorted({s.order_id for s in done})]:
             _mirror_handed_over(order)
             lifecycle_update(order)
             remainder_cancel_queue_if_due(order)
