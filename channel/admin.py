@@ -346,6 +346,7 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 # Admin modules of other areas register themselves when imported.
 from channel import (  # noqa: E402
+    admin_fulfilment,  # noqa: F401  (invoices; shipments are in admin_shipping)
     admin_shipping,  # noqa: F401  (shipments, couriers, AWB series, manifests)
     inventory_admin,  # noqa: F401  (stock ledger, stock sources)
 )

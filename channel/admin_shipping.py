@@ -290,7 +290,13 @@ class ShipmentAdmin(SimpleHistoryAdmin):
         "created_at",
     )
     list_filter = ("state", "awb_source", "location_code", "transporter", "created_at")
-    search_fields = ("=shipment_code", "=shipment_id", "=awb_number", "=order__order_code")
+    search_fields = (
+        "=shipment_code",
+        "=shipment_id",
+        "=awb_number",
+        "=order__order_code",
+        "=magento_shipment_id",
+    )
     list_select_related = ("order", "manifest_item__manifest")
     readonly_fields = ("awb_tools",) + tuple(f.name for f in Shipment._meta.fields)
     inlines = [ShipmentLineInline]

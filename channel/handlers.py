@@ -78,5 +78,9 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     return payload
 
 
-import channel.inventory  # noqa: E402, F401  (registers magento.stock_push)
-import returns.handlers  # noqa: E402, F401  (registers the returns flow)
+# Handlers of other modules register themselves on import (last: they import this module's peers).
+import channel.inventory  # noqa: E402  (magento.stock_push)
+import channel.invoices  # noqa: E402
+import channel.processing  # noqa: E402
+import channel.shipments  # noqa: E402, F401
+import returns.handlers  # noqa: E402, F401  (the returns flow)

@@ -83,3 +83,81 @@ def _claim(scope: str, key: str, digest: str, label: str) -> IdempotencyRecord:
     raise ApiError(
         f"A request with the same {label} is still being processed; retry shortly.", status_code=409
     )
+
+
+def run_once_each(
+    *,
+    scope: str,
+    items: dict[str, Any],
+    label: str,
+    action: Callable[[list[str]], tuple[int, Any]],
+) -> HttpResponse:
+    """`run_once` for a request that carries several keyed items (handover: one per shipmentCode).
+
+    `items` maps each key to its content. All keys are claimed together, in one transaction and in
+    a fixed order (so two requests never deadlock): one key used with different content, or still
+    in flight, refuses the whole request and claims nothing. `action` gets the keys not answered
+    before; when every key was answered before, the stored answer is replayed. A successful answer
+    is stored for every new key.
+    """
+    fresh, answered = _claim_each(scope, items, label)
+    if not fresh:
+        record = answered[0]
+        return HttpResponse(
+            record.response_body, status=record.status_code, content_type="application/json"
+        )
+    keys = [record.key for record in fresh]
+    ids = [record.pk for record in fresh]
+    try:
+        status, body = action(keys)
+    except BaseException:
+        IdempotencyRecord.objects.filter(pk__in=ids, status_code__isnull=True).delete()
+        raise
+    if status >= 300:
+        IdempotencyRecord.objects.filter(pk__in=ids).delete()
+        return json_response(status, body)
+    encoded = _encode(body)
+    IdempotencyRecord.objects.filter(pk__in=ids).update(
+        status_code=status, response_body=encoded.decode(), completed_at=timezone.now()
+    )
+    return HttpResponse(encoded, status=status, content_type="application/json")
+
+
+def _claim_each(
+    scope: str, items: dict[str, Any], label: str
+) -> tuple[list[IdempotencyRecord], list[IdempotencyRecord]]:
+    fresh: list[IdempotencyRecord] = []
+    answered: list[IdempotencyRecord] = []
+    with transaction.atomic():
+        for key in sorted(items):
+            digest = request_hash(items[key])
+            record, created = _claim_in_transaction(scope, key, digest)
+            if created:
+                fresh.append(record)
+                continue
+            if record.request_hash != digest:
+                raise ApiError(
+                    f"{label} {key} was already used for a different request.", status_code=409
+                )
+            if record.status_code is not None:
+                answered.append(record)
+            elif timezone.now() - record.created_at > STALE_AFTER:
+                record.created_at = timezone.now()
+                record.save(update_fields=["created_at"])
+                fresh.append(record)
+            else:
+                raise ApiError(
+                    f"A request with the same {label} {key} is still being processed; "
+                    "retry shortly.",
+                    status_code=409,
+                )
+    return fresh, answered
+
+
+def _claim_in_transaction(scope: str, key: str, digest: str) -> tuple[IdempotencyRecord, bool]:
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=digest)
+            return record, True
+    except IntegrityError:
+        return IdempotencyRecord.objects.select_for_update().get(scope=scope, key=key), False

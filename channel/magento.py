@@ -7,6 +7,10 @@ and ../shared/reference/magento-rest.md. Orders, invoices and shipments are addr
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +132,28 @@ def forget_admin_token() -> None:
     _admin_token.token = ""
 
 
+# The monotonic instant by which every Magento call of the current Omni request must be over.
+_deadline: ContextVar[float | None] = ContextVar("magento_deadline", default=None)
+MIN_CALL_SECONDS = 0.5  # below this, don't start a call that could not finish
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Cap the Magento calls made inside the block (also by outbox handlers run inline) to
+    `seconds` in total, so an Omni request answers in time however slow Magento is."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds left in the current budget, or None outside one."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
 class MagentoClient:
     """Talks to one Magento store. `read_timeout` is short inside an Omni request."""
 
@@ -163,16 +189,28 @@ class MagentoClient:
             result = self._send(method, path, body, params)
         return self._parse(result, method, path)
 
+    def _budgeted_timeout(self, method: str, path: str) -> tuple[float, float]:
+        left = time_left()
+        if left is None:
+            return self.timeout
+        if left < MIN_CALL_SECONDS:
+            # Not sent at all, so certainly without effect (timed_out is for lost answers).
+            raise MagentoError(
+                f"No time left in this request to call {method} {path}", transient=True
+            )
+        return min(self.timeout[0], left), min(self.timeout[1], left)
+
     def _send(
         self, method: str, path: str, body: Any, params: list[tuple[str, str]] | None
     ) -> http.HttpResult:
+        timeout = self._budgeted_timeout(method, path)
         headers, auth = self._auth()
         try:
             return http.send(
                 method,
                 f"{self.base_url}{path}",
                 context=self.context,
-                timeout=self.timeout,
+                timeout=timeout,
                 json_body=body,
                 params=params,
                 headers=headers,

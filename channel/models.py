@@ -44,7 +44,7 @@ class Order(models.Model):
     shipping_incl_tax = models.DecimalField(**MONEY)
     shipping_address = models.JSONField(default=dict, blank=True)
     billing_address = models.JSONField(default=dict, blank=True)
-    location_code = models.CharField(max_length=64, blank=True, db_index=True)
+    location_code = models.CharField(max_length=255, blank=True, db_index=True)
     lifecycle = models.CharField(
         max_length=20, choices=OrderLifecycle.choices, default=OrderLifecycle.NEW, db_index=True
     )
@@ -82,6 +82,21 @@ class Order(models.Model):
     @property
     def is_held(self) -> bool:
         return self.magento_state == "holded"
+
+    def lifecycle_from_progress(self) -> str:
+        """Where the order stands, from its lines' quantities and the acknowledgement."""
+        lines = list(self.lines.all())
+        wanted = sum(line.qty_ordered - line.qty_cancelled for line in lines)
+        handed_over = sum(line.qty_handed_over for line in lines)
+        if self.magento_state == "canceled" or (lines and wanted <= 0 and not handed_over):
+            return OrderLifecycle.CANCELLED
+        if lines and handed_over >= wanted:
+            return OrderLifecycle.FULFILLED
+        if any(line.qty_packed for line in lines):
+            return OrderLifecycle.IN_FULFILMENT
+        if self.acknowledged_at:
+            return OrderLifecycle.ACKNOWLEDGED
+        return OrderLifecycle.NEW
 
 
 class OrderLine(models.Model):
@@ -145,6 +160,7 @@ class Flow(models.TextChoices):
     INTAKE = "intake", "Order intake from Magento"
     PUSH = "push", "Order push to Omni"
     INVENTORY = "inventory", "Inventory to Magento"
+    FULFILMENT = "fulfilment", "Invoices, shipments and cancellations to Magento"
     RETURNS = "returns", "Returns to Omni"
 
 
@@ -375,22 +391,23 @@ class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     shipment_id = models.BigIntegerField(unique=True, help_text="Omni shipmentId (pack key)")
     shipment_code = models.CharField(max_length=64, unique=True, help_text="Proxy shipmentCode")
-    location_code = models.CharField(max_length=64, db_index=True)
+    location_code = models.CharField(max_length=255, db_index=True)
     state = models.CharField(
         max_length=16, choices=ShipmentState.choices, default=ShipmentState.PACKED
     )
-    awb_number = models.CharField(max_length=64, blank=True, db_index=True)
-    transporter = models.CharField(max_length=100, blank=True)
+    awb_number = models.CharField(max_length=255, blank=True, db_index=True)
+    transporter = models.CharField(max_length=255, blank=True)
     awb_source = models.CharField(
         max_length=16, choices=AwbSource.choices, default=AwbSource.NONE, blank=True
     )
     box_awbs = models.JSONField(default=list, blank=True, help_text="Box AWBs from Omni")
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
     dimensions = models.JSONField(default=dict, blank=True, help_text="length, breadth, height")
-    package_sku = models.CharField(max_length=100, blank=True)
-    gate_pass_code = models.CharField(max_length=100, blank=True)
+    package_sku = models.CharField(max_length=255, blank=True)
+    gate_pass_code = models.CharField(max_length=255, blank=True)
     magento_shipment_id = models.BigIntegerField(null=True, blank=True, unique=True)
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True, help_text="Magento shipment created")
     pack_request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -446,6 +463,7 @@ class Invoice(models.Model):
     magento_invoice_id = models.BigIntegerField(null=True, blank=True, unique=True)
     invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
     invoice_date = models.DateTimeField(null=True, blank=True)
+    capture = models.BooleanField(default=False, help_text="Captured online when invoiced")
     lines = models.JSONField(default=list, blank=True, help_text="invoiceDetails as sent to Omni")
     grand_total = models.DecimalField(**MONEY)
     tax_total = models.DecimalField(**MONEY)

@@ -175,6 +175,13 @@ MAGENTO_BACKGROUND_READ_TIMEOUT = env_float("MAGENTO_BACKGROUND_READ_TIMEOUT", 3
 MAGENTO_NEW_ORDER_STATUSES = env_list("MAGENTO_NEW_ORDER_STATUSES", "pending,processing,holded")
 MAGENTO_ACK_STATUS = env_str("MAGENTO_ACK_STATUS", "processing")
 MAGENTO_COD_METHODS = env_list("MAGENTO_COD_METHODS", "cashondelivery")
+# Payment methods whose invoice is created without capture (money not taken online); COD methods
+# are always offline. Every other method is captured online when the proxy invoices.
+MAGENTO_OFFLINE_PAYMENT_METHODS = env_list(
+    "MAGENTO_OFFLINE_PAYMENT_METHODS", "checkmo,banktransfer,purchaseorder,free"
+)
+# All Magento calls made inside one Omni request together stay within this many seconds.
+MAGENTO_REQUEST_BUDGET = env_float("MAGENTO_REQUEST_BUDGET", 8.0)
 MAGENTO_PAGE_SIZE = env_int("MAGENTO_PAGE_SIZE", 100, minimum=1)
 MAGENTO_STOCK_MODE = env_choice("MAGENTO_STOCK_MODE", "legacy", ("legacy", "msi"))
 MAGENTO_SOURCE_MAP = env_map("MAGENTO_SOURCE_MAP", "")  # Omni location -> MSI source_code
@@ -185,6 +192,18 @@ SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD 
 ORDER_CODE_FIELD = env_choice("ORDER_CODE_FIELD", "increment_id", ("increment_id", "entity_id"))
 INVOICE_AT_PACK = env_bool("INVOICE_AT_PACK", True)
 MAGENTO_BUNDLES_SHIP_SEPARATELY = env_bool("MAGENTO_BUNDLES_SHIP_SEPARATELY", False)
+
+# --- Seller (printed on invoices) -----------------------------------------------------------------
+SELLER_NAME = env_str("SELLER_NAME", "")
+SELLER_ADDRESS_LINE1 = env_str("SELLER_ADDRESS_LINE1", "")
+SELLER_ADDRESS_LINE2 = env_str("SELLER_ADDRESS_LINE2", "")
+SELLER_CITY = env_str("SELLER_CITY", "")
+SELLER_STATE = env_str("SELLER_STATE", "")
+SELLER_ZIP = env_str("SELLER_ZIP", "")
+SELLER_COUNTRY = env_str("SELLER_COUNTRY", "IN")
+SELLER_PHONE = env_str("SELLER_PHONE", "")
+SELLER_EMAIL = env_str("SELLER_EMAIL", "")
+SELLER_GSTIN = env_str("SELLER_GSTIN", "")
 
 # --- Omni ----------------------------------------------------------------------------------------
 OMNI_BASE_URL = env_str("OMNI_BASE_URL", "").rstrip("/")

@@ -1,11 +1,13 @@
 from django.urls import include, path
 
-from channel.api import inventory, labels, manifests, orders
+from channel.api import inventory, invoices, labels, manifests, orders, processing, shipments
 
 urlpatterns = [
     path("inventory", inventory.InventoryView.as_view(), name="omni-inventory"),
     path("orders", orders.OrderListView.as_view(), name="omni-orders"),
     path("orders/cancelled", orders.CancelledOrderListView.as_view(), name="omni-cancelled"),
+    path("orders/acknowledge", processing.AcknowledgeView.as_view(), name="omni-acknowledge"),
+    path("orders/cancel", processing.CancelView.as_view(), name="omni-cancel"),
     path("orders/<str:order_code>", orders.OrderDetailView.as_view(), name="omni-order"),
     path(
         "orders/<str:order_code>/status",
@@ -14,5 +16,8 @@ urlpatterns = [
     ),
     path("shipping-label", labels.ShippingLabelView.as_view(), name="omni-shipping-label"),
     path("manifests", manifests.ManifestView.as_view(), name="omni-manifests"),
+    path("shipments/pack", shipments.PackView.as_view(), name="omni-pack"),
+    path("handover", shipments.HandoverView.as_view(), name="omni-handover"),
+    path("invoices", invoices.InvoiceView.as_view(), name="omni-invoices"),
     path("returns/", include("returns.api.omni_urls")),
 ]
