@@ -20,6 +20,7 @@ from channel import audit, invoices, outbox
 from channel.api.errors import ApiError
 from channel.magento import MagentoClient
 from channel.models import (
+    AwbSource,
     ErrorClass,
     Flow,
     Operation,
@@ -289,6 +290,11 @@ def shipments_hand_over(*, location_code: str, items: list[HandoverItem]) -> lis
     return done
 
 
+def _awb_taken(awb: str, shipment: Shipment) -> bool:
+    """Another shipment already carries this AWB (AWBs are unique); this one then keeps none."""
+    return Shipment.objects.filter(awb_number=awb).exclude(pk=shipment.pk).exists()
+
+
 def _hand_over(shipment: Shipment, item: HandoverItem) -> bool:
     if shipment.state != ShipmentState.PACKED:
         return False  # handed over before (its stored answer is gone): nothing more to do
@@ -298,8 +304,8 @@ def _hand_over(shipment: Shipment, item: HandoverItem) -> bool:
     shipment.gate_pass_code = item.gate_pass_code
     if item.boxes:
         shipment.box_awbs = item.boxes
-    if not shipment.awb_number and awbs:
-        shipment.awb_number = awbs[0]
+    if not shipment.awb_number and awbs and not _awb_taken(awbs[0], shipment):
+        shipment.awb_number, shipment.awb_source = awbs[0], AwbSource.OMNI
     shipment.save()
     invoices.invoice_queue(shipment=shipment)  # once; the order completes only when invoiced
     outbox.enqueue(

@@ -322,3 +322,13 @@ def test_it_ships_a_bundle_that_ships_together_in_whole_bundles() -> None:
         ],
     )
     assert magento_items(shipment_pack(request=request)) == [{"order_item_id": 3001, "qty": 1}]
+
+
+def test_a_box_awb_another_shipment_carries_is_not_adopted_twice(api: APIClient) -> None:
+    first, second = packed(100, 1), packed(200, 2)
+    assert hand_over(api, item(first, "AWB-SAME")).status_code == 200
+    assert hand_over(api, item(second, "AWB-SAME")).status_code == 200
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.awb_number, first.awb_source) == ("AWB-SAME", "omni")
+    assert (second.awb_number, second.state) == ("", ShipmentState.HANDED_OVER)
