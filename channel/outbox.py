@@ -206,7 +206,8 @@ def _message(exc: Exception) -> str:
 
 
 def backoff_seconds(attempts: int) -> float:
-    base = min(settings.OUTBOX_MAX_BACKOFF_SECONDS, 5 * 2 ** max(0, attempts - 1))
+    first = settings.OUTBOX_BASE_BACKOFF_SECONDS
+    base = min(settings.OUTBOX_MAX_BACKOFF_SECONDS, first * 2 ** min(max(0, attempts - 1), 30))
     return base * random.uniform(0.5, 1.5)
 
 
