@@ -211,9 +211,27 @@ def backoff_seconds(attempts: int) -> float:
     return base * random.uniform(0.5, 1.5)
 
 
+def _ours(operation: Operation) -> Any:
+    """The operation while this attempt still holds the claim: a claim that expired mid-run was
+    taken by a later attempt, whose outcome this one must not overwrite."""
+    return Operation.objects.filter(
+        pk=operation.pk, state=OperationState.RUNNING, attempts=operation.attempts
+    )
+
+
+def _overtaken(operation: Operation) -> str:
+    log.warning(
+        "operation %s (%s): attempt %s finished after its claim expired; a later attempt owns it",
+        operation.pk,
+        operation.kind,
+        operation.attempts,
+    )
+    return Operation.objects.get(pk=operation.pk).state
+
+
 def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, Any]) -> str:
     now = timezone.now()
-    Operation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
+    updated = _ours(operation).update(
         state=OperationState.DONE,
         error_class=ErrorClass.NONE,
         last_error="",
@@ -222,6 +240,8 @@ def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, 
         claimed_until=None,
     )
     _finish_attempt(attempt, "done", "")
+    if not updated:
+        return _overtaken(operation)
     _heartbeat(operation.kind, success=True)
     return OperationState.DONE
 
@@ -231,7 +251,7 @@ def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, mes
     retry = error_class == ErrorClass.TRANSIENT
     state = OperationState.PENDING if retry else OperationState.FAILED
     delay = backoff_seconds(operation.attempts) if retry else 0
-    Operation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
+    updated = _ours(operation).update(
         state=state,
         error_class=error_class,
         last_error=message,
@@ -239,6 +259,8 @@ def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, mes
         claimed_until=None,
     )
     _finish_attempt(attempt, error_class or "failed", message)
+    if not updated:
+        return _overtaken(operation)
     _heartbeat(operation.kind, success=False, error=message)
     log.warning("operation %s (%s) %s: %s", operation.pk, operation.kind, error_class, message)
     return state
