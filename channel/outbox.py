@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -291,15 +292,22 @@ def touch_flow(flow: str, *, success: bool, error: str = "") -> None:
         FlowState.objects.get_or_create(flow=flow, defaults=fields)
 
 
-def run_due(*, limit: int | None = None) -> int:
-    """Run every due operation once (used by the sweeper and `process_outbox`)."""
+def run_due(*, limit: int | None = None, until: float | None = None) -> int:
+    """Run every due operation once (used by the sweeper and `process_outbox`).
+
+    `until` (a time.monotonic() instant) ends the run early: under steady load new operations are
+    due all the time, and a sweep must not run into its task's timeout, which would kill it in
+    the middle of an operation (left claimed for OUTBOX_CLAIM_SECONDS)."""
     release_stale_claims()
     ran = 0
     batch = limit or settings.OUTBOX_BATCH_SIZE
     while True:
-        ids = due_ids(batch)
-        progressed = [op_id for op_id in ids if run_operation(op_id) is not None]
-        ran += len(progressed)
+        progressed = 0
+        for op_id in due_ids(batch):
+            if until is not None and time.monotonic() >= until:
+                return ran + progressed
+            progressed += run_operation(op_id) is not None
+        ran += progressed
         if not progressed or (limit is not None and ran >= limit):
             return ran
 

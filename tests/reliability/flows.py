@@ -105,7 +105,7 @@ def intake(stage: Stage, count: int, *, tries: int = 10) -> None:
     """Pull orders (as the schedule would) until `count` are mirrored; a failed pull leaves the
     cursor where it was, so the next one continues."""
     for _ in range(tries):
-        stage.sync()
+        stage.sync(timeout=60 + count * 0.5)
         if Order.objects.count() >= count:
             return
     raise AssertionError(f"only {Order.objects.count()} of {count} orders mirrored")
@@ -249,6 +249,7 @@ def drive(
     threads: int = 8,
     first_shipment_id: int = 100000,
     timeout: float = 300,
+    step_timeout: float = 60,
     during: Callable[[], None] | None = None,
 ) -> DriveReport:
     """`count` new Magento orders through intake → push → ack → pack → invoice → label →
@@ -267,7 +268,9 @@ def drive(
                 if code not in known and code not in futures:
                     order = stage.omni.orders[code]
                     shipment_id = first_shipment_id + len(futures)
-                    futures[code] = pool.submit(fulfil, stage.driver, order, shipment_id)
+                    futures[code] = pool.submit(
+                        fulfil, stage.driver, order, shipment_id, timeout=step_timeout
+                    )
             if during is not None:
                 during()
             if time.monotonic() > deadline:

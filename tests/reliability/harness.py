@@ -188,7 +188,7 @@ class Proxy:
         command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
         command += ["--threads", str(threads), "--timeout", "60", "--graceful-timeout", "2"]
         process = self._spawn(name, command, url=f"http://127.0.0.1:{port}")
-        wait_for(lambda: _answers(process.url), timeout=30, what=f"{name} to answer")
+        wait_for(lambda: _answers(process.url), timeout=90, what=f"{name} to answer")
         return process.url
 
     def start_worker(self, name: str = "worker") -> None:
@@ -197,7 +197,7 @@ class Proxy:
         start = process.log_path.stat().st_size
         wait_for(
             lambda: b"running." in process.log_path.read_bytes()[start:] or self._dead(process),
-            timeout=30,
+            timeout=90,  # a loaded machine starts slowly
             what=f"{name} to start",
         )
         if self._dead(process):
@@ -215,6 +215,18 @@ class Proxy:
                 os.killpg(process.popen.pid, signal.SIGKILL)
             process.popen.wait(timeout=10)
         self.processes[f"{name}-{process.popen.pid}-gone"] = process  # its log stays readable
+
+    def kill_child(self, name: str, pick: Callable[[list[int]], int]) -> int:
+        """SIGKILL one child of a process (a gunicorn worker: its master starts a new one).
+        Returns its pid, or 0 when it has none."""
+        pid = self.processes[name].popen.pid
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        if not children:
+            return 0
+        child = pick(children)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+        return child
 
     def manage(self, *args: str, timeout: float = 60) -> str:
         """Run a management command with the processes' environment; returns its output."""
@@ -326,6 +338,8 @@ class OmniDriver:
         self.returns_key = returns_key
         self.slowest = 0.0
         self.calls = 0
+        self.latencies: list[float] = []
+        self.errors: dict[int, int] = {}  # status (0: no answer) -> count, for non-2xx answers
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -349,10 +363,16 @@ class OmniDriver:
                 timeout=30,
             )
         except requests.RequestException as exc:
+            with self._lock:
+                self.errors[0] = self.errors.get(0, 0) + 1
             return Answer(0, str(exc), time.monotonic() - started)
         seconds = time.monotonic() - started
         with self._lock:
             self.slowest = max(self.slowest, seconds)
+            self.latencies.append(seconds)
+            if response.status_code >= 300:
+                code = response.status_code
+                self.errors[code] = self.errors.get(code, 0) + 1
         try:
             parsed = response.json() if response.content else None
         except ValueError:

@@ -69,9 +69,9 @@ class Stage:
     def omni(self) -> Any:
         return self.fakes.omni
 
-    def sync(self) -> str:
+    def sync(self, timeout: float = 60) -> str:
         """Pull orders now, as `manage.py sync_magento` (the schedule does it every minute)."""
-        return self.proxy.manage("sync_magento")
+        return self.proxy.manage("sync_magento", timeout=timeout)
 
     def settle(self, timeout: float = 60) -> None:
         """Wait until no operation is pending or running."""

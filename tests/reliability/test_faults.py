@@ -11,9 +11,13 @@ from collections.abc import Callable
 
 import pytest
 
+from channel import outbox
 from channel.models import Operation
+from returns.models import ReturnOrder, ReturnState
+from returns.services import return_replay
 from tests.reliability import flows
 from tests.reliability.conftest import needs_processes
+from tests.reliability.harness import fulfil
 from tests.reliability.secrets import assert_no_secrets
 from tests.reliability.stage import Stage
 
@@ -58,7 +62,7 @@ def test_it_completes_every_flow_once_when_answers_are_lost(
     assert len(magento.invoices) == len(magento.shipments) == 3
     read_back = Operation.objects.filter(result__readBack=True).values_list("kind", flat=True)
     assert sorted(read_back) == ["magento.create_invoice", "magento.ship"]
-    assert omni.create_attempts[record.codes[0]] == 2 and len(omni.orders) == 3
+    assert sorted(omni.create_attempts.values()) == [1, 1, 2] and len(omni.orders) == 3
     assert omni.return_attempts[record.returns[0]] == 2 and list(omni.returns) == record.returns
     (lost,) = record.inventory_answers[0].body["failureList"]  # written, answer lost
     assert len(magento.calls("PUT", rf"/V1/products/{lost}/stockItems/1$")) == 2  # not twice more
@@ -76,3 +80,36 @@ def test_it_fetches_a_new_admin_token_whenever_magento_expires_it(
     magento = stage.magento
     assert len(magento.calls("POST", r"/V1/integration/admin/token$")) >= 7
     assert len(magento.invoices) == len(magento.shipments) == 3
+
+
+def test_omni_bad_data_waits_for_a_person_and_a_replay_delivers_once(
+    stage_factory: Callable[..., Stage],
+) -> None:
+    stage = stage_factory()
+    magento, omni = stage.magento, stage.omni
+    magento.add_order([{"sku": "SKU-A", "qty": 2, "price": 500}], payment_method="checkmo")
+    omni.inject("POST", r"/orders/outward$", "status", status=400)  # BAD_DATA
+    flows.intake(stage, 1)
+    stage.settle()
+    push = Operation.objects.get(kind="omni.push_order")
+    assert (push.state, push.error_class) == ("failed", "permanent")
+    assert push.last_error.startswith("BAD_DATA: Input validation failed") and not omni.orders
+
+    outbox.replay(push)  # what "Replay selected operations now" in admin does, after the fix
+    stage.settle()
+    assert list(omni.orders) == ["000000001"]
+    fulfil(stage.driver, omni.orders["000000001"], 4001)
+    stage.settle()
+
+    omni.inject("POST", r"/return/return-orders$", "status", status=400)
+    item = {"channelSkuCode": "SKU-A", "quantity": 1, "reason": "Too small"}
+    assert stage.driver.create_return("000000001", "R-1", [item]).status == 201
+    stage.settle()
+    refused = ReturnOrder.objects.get()
+    assert refused.state == ReturnState.FAILED and "BAD_DATA" in refused.last_error
+    return_replay(return_order=refused, actor="support")
+    stage.settle()
+
+    assert_consistent(stage)
+    assert list(omni.returns) == ["R-1"] and len(omni.calls("POST", r"/return/")) == 2
+    assert len(omni.calls("POST", r"/orders/outward$")) == 2
