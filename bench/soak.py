@@ -180,6 +180,7 @@ def main() -> int:
     setup_django(args.database_url)
 
     from channel.models import Operation, OperationAttempt
+    from tests.reliability import flows
     from tests.reliability.stage import stage_up
 
     log_dir = Path(tempfile.mkdtemp(prefix="bench-soak-"))
@@ -193,6 +194,8 @@ def main() -> int:
         redis_url=args.redis_url,
         cluster_name=f"soak-{uuid.uuid4().hex[:8]}",
     )
+    for sku in flows.CATALOG:  # Omni pushes stock of SKUs Magento knows
+        stage.magento.add_product(sku, qty=100)
     print(f"soak: {args.minutes:g} min, seed {args.seed}; {machine()}; logs in {log_dir}")
     chaos = Chaos(stage, random.Random(rng.random()), args.fault_every)
     totals: Counter[str] = Counter()
