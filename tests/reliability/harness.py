@@ -98,6 +98,8 @@ def start_fakes(secrets: Secrets, *, timeout_sleep: float = 2.5) -> Fakes:
     )
     omni.timeout_sleep_seconds = timeout_sleep
     servers = [serve(magento), serve(omni)]
+    for running in servers:  # a client that hung up (a killed process) is no news: no traceback
+        running.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
     return Fakes(magento, omni, servers)
 
 
