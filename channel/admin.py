@@ -105,7 +105,20 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "payment_method",
         "magento_created_at",
     )
-    search_fields = ("=order_code", "=increment_id", "=entity_id", "customer_email", "=lines__sku")
+    # Any code support staff may have in hand finds the order.
+    search_fields = (
+        "=order_code",
+        "=increment_id",
+        "=entity_id",
+        "customer_email",
+        "=lines__sku",
+        "=shipments__awb_number",
+        "=shipments__shipment_code",
+        "=shipments__shipment_id",
+        "=shipments__manifest_item__manifest__manifest_code",
+        "=returns__return_order_code",
+        "=returns__awb_number",
+    )
     date_hierarchy = "magento_created_at"
     inlines = [OrderLineInline]
     readonly_fields = [f.name for f in Order._meta.fields]
