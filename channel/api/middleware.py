@@ -12,6 +12,7 @@ from channel.api.errors import json_not_found, json_server_error
 from channel.models import CallDirection, CallRecord
 
 MAX_BODY_CHARS = 64_000
+NOT_RECORDED = ("/api/schema/", "/api/docs/")  # the API's description, no calls
 
 
 class ApiCallRecordMiddleware:
@@ -19,7 +20,7 @@ class ApiCallRecordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/") or request.path.startswith("/api/schema"):
+        if not request.path.startswith("/api/") or request.path.startswith(NOT_RECORDED):
             return self.get_response(request)
         started = time.monotonic()
         body = request.body.decode("utf-8", "replace") if request.body else ""

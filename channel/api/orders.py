@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel import mapping, sync
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.params import list_param, paging, time_param
 from channel.magento import (
@@ -56,6 +57,7 @@ def find_order(order_code: str, request: Request | None = None) -> Order:
 class OrderListView(APIView):
     """GET /api/omni/orders"""
 
+    @schema.order_list
     def get(self, request: Request) -> Response:
         statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
         query = Order.objects.filter(magento_status__in=statuses)
@@ -76,6 +78,7 @@ class OrderListView(APIView):
 class OrderDetailView(APIView):
     """GET /api/omni/orders/{orderCode}: refreshed from Magento, or the mirror marked stale."""
 
+    @schema.order_detail
     def get(self, request: Request, order_code: str) -> Response:
         order = Order.objects.filter(order_code=order_code).first()
         if order is None:
@@ -110,6 +113,7 @@ def _fetch_unknown(order_code: str) -> Order:
 class OrderStatusView(APIView):
     """GET /api/omni/orders/{orderCode}/status"""
 
+    @schema.order_status
     def get(self, request: Request, order_code: str) -> Response:
         order = find_order(order_code, request)
         stale = False
@@ -139,6 +143,7 @@ class OrderStatusView(APIView):
 class CancelledOrderListView(APIView):
     """GET /api/omni/orders/cancelled: orders with cancelled quantities (absolute)."""
 
+    @schema.cancelled_list
     def get(self, request: Request) -> Response:
         query = Order.objects.filter(lines__qty_canceled__gt=0).distinct()
         updated_from = time_param(request, "updatedFrom")

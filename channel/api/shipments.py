@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.omni_fields import Int64Field, body_object, boxes, optional_text, text
 from channel.api.processing import OK, link_order
@@ -59,6 +60,7 @@ class PackView(APIView):
         shipmentItems = ShipmentItemIn(many=True, required=False, allow_null=True)
         invoice = InvoiceIn(required=False, allow_null=True)
 
+    @schema.pack
     def post(self, request: Request) -> Any:
         body = body_object(request.data)
         data = self.Input(data=body)
@@ -129,6 +131,7 @@ class HandoverView(APIView):
         locationCode = text()
         handoverItems = ItemIn(many=True, allow_empty=False)
 
+    @schema.handover
     def post(self, request: Request) -> Any:
         body = body_object(request.data)
         data = self.Input(data=body)

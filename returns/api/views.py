@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from channel.api.errors import ApiError
 from channel.auth import HasOmniScope, HasReturnsScope
 from returns import services
+from returns.api import schema
 from returns.api.serializers import QcIn, ReturnCreateIn, return_body
 from returns.models import ReturnOrder
 
@@ -35,6 +36,7 @@ class ReturnCreateView(APIView):
 
     permission_classes = [HasReturnsScope]
 
+    @schema.return_create
     def post(self, request: Request) -> Response:
         data = ReturnCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -62,6 +64,7 @@ class ReturnDetailView(APIView):
 
     permission_classes = [HasReturnsScope]
 
+    @schema.return_detail
     def get(self, request: Request, return_order_code: str) -> Response:
         return_order = (
             ReturnOrder.objects.select_related("order")
@@ -80,6 +83,7 @@ class ReturnQcView(APIView):
 
     permission_classes = [HasOmniScope]
 
+    @schema.return_qc
     def put(self, request: Request) -> Response:
         data = QcIn(data=request.data)
         data.is_valid(raise_exception=True)
