@@ -154,7 +154,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["channel.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["channel.auth.HasOmniScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["channel.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "channel.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"auth_failures": env_str("AUTH_FAILURE_RATE", "20/min")},

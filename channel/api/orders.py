@@ -44,9 +44,17 @@ def _request_client(order: Order | None = None) -> MagentoClient:
     )
 
 
+def mirrored(order_code: str) -> Order | None:
+    """The mirrored order with this Omni orderCode. A code with a NUL character names none
+    (and PostgreSQL cannot even compare it: it came from a URL)."""
+    if "\x00" in order_code:
+        return None
+    return Order.objects.filter(order_code=order_code).first()
+
+
 def find_order(order_code: str, request: Request | None = None) -> Order:
     """The mirrored order with this Omni orderCode, or a 404."""
-    order = Order.objects.filter(order_code=order_code).first()
+    order = mirrored(order_code)
     if order is None:
         raise ApiError(f"Order {order_code} is unknown.", status_code=404)
     if request is not None:
@@ -80,7 +88,7 @@ class OrderDetailView(APIView):
 
     @schema.order_detail
     def get(self, request: Request, order_code: str) -> Response:
-        order = Order.objects.filter(order_code=order_code).first()
+        order = mirrored(order_code)
         if order is None:
             order = _fetch_unknown(order_code)
         request._request.order_id = order.pk
@@ -96,7 +104,7 @@ class OrderDetailView(APIView):
 def _fetch_unknown(order_code: str) -> Order:
     """An order not mirrored yet may still exist in Magento: look it up by its code."""
     field = "entity_id" if settings.ORDER_CODE_FIELD == "entity_id" else "increment_id"
-    if field == "entity_id" and not order_code.isdigit():
+    if "\x00" in order_code or (field == "entity_id" and not order_code.isdigit()):
         raise ApiError(f"Order {order_code} is unknown.", status_code=404)
     try:
         found = _request_client().search_orders(

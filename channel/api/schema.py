@@ -44,7 +44,6 @@ MANIFEST_CODE = "MF-WH1-20260131-0001"
 RETURN_ORDER_CODE = "R-000000123-1"
 AWB_NUMBER = "AWB1"
 SKU = "SKU-1"
-ORDER_ITEM_CODE = "5501"
 
 
 # --- fields ---------------------------------------------------------------------------------------
@@ -585,7 +584,7 @@ def body_example(name: str, value: Any) -> OpenApiExample:
     return OpenApiExample(name, value=value, request_only=True)
 
 
-ORDER_ITEM = {"channelSkuCode": SKU, "orderItemCode": ORDER_ITEM_CODE}
+ORDER_ITEM = {"channelSkuCode": SKU}  # orderItemCode is optional: Magento numbers the items
 BOXES = [{"boxId": 1, "awbNumber": AWB_NUMBER}]
 
 order_list = operation(

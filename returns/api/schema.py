@@ -21,6 +21,7 @@ from channel.api.schema import (
     path_code,
 )
 from returns.models import QcStatus, ReturnState, ReturnType
+from returns.services import MAX_UNITS
 
 ITEM_CODE = f"{RETURN_ORDER_CODE}-1"
 
@@ -31,7 +32,9 @@ class ReturnItemRequest(serializers.Serializer):
     itemCode = optional_text(help_text="Names one unit; leave it out to give a quantity.")
     channelSkuCode = omni_text()
     reason = serializers.CharField(help_text="Free text; cut to 255 characters.")
-    quantity = serializers.IntegerField(required=False, min_value=1, default=1)
+    quantity = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_UNITS, default=1, help_text="At most 10000."
+    )
     orderItemCode = serializers.IntegerField(
         required=False, allow_null=True, help_text="Pins the unit to this order line."
     )

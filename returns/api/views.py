@@ -66,11 +66,11 @@ class ReturnDetailView(APIView):
 
     @schema.return_detail
     def get(self, request: Request, return_order_code: str) -> Response:
+        returns = ReturnOrder.objects.select_related("order").prefetch_related("items")
+        # A code with a NUL character (from the URL) names no return; PostgreSQL cannot compare it.
+        found = "\x00" not in return_order_code
         return_order = (
-            ReturnOrder.objects.select_related("order")
-            .prefetch_related("items")
-            .filter(return_order_code=return_order_code)
-            .first()
+            returns.filter(return_order_code=return_order_code).first() if found else None
         )
         if return_order is None:
             raise ApiError(f"Return {return_order_code} is unknown.", status_code=404)
