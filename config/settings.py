@@ -189,6 +189,16 @@ SPECTACULAR_SETTINGS = {
         "OutwardOrderTypeEnum": ["SO"],
         "OutwardQcStatusEnum": ["PASS"],
     },
+    "TAGS": [  # the order of a day's work
+        {"name": "orders", "description": "Orders from Magento, read from the mirror."},
+        {"name": "shipments", "description": "Pack."},
+        {"name": "invoices", "description": "The Magento invoice of a shipment, as a PDF."},
+        {"name": "shipping-label", "description": "AWB and label PDF of a shipment."},
+        {"name": "manifests", "description": "A courier's pickup list."},
+        {"name": "handover", "description": "The parcels leave: Magento ships them."},
+        {"name": "inventory", "description": "Omni's stock, written to Magento."},
+        {"name": "returns", "description": "Return orders and their QC result."},
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: the browser fetches nothing else
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no online validator
