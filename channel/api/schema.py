@@ -490,7 +490,7 @@ class ProxyAutoSchema(AutoSchema):
 
 ERRORS = {
     400: "Bad input: a missing or malformed field, or a body that is not a JSON object.",
-    401: f"The API key is missing, wrong, revoked or expired ({settings.API_KEY_HEADER} header).",
+    401: "The API key is missing, wrong, revoked or expired.",
     403: "The API key has the other scope.",
     404: "Unknown order, shipment, manifest or return.",
     409: "The request conflicts with the current state (see the message).",
@@ -500,8 +500,8 @@ ERRORS = {
 AUTH_ERRORS = (401, 403, 429)
 
 
-def error(status: int, description: str | None = None) -> OpenApiResponse:
-    return OpenApiResponse(ErrorBody, description=description or ERRORS[status])
+def error(status: int) -> OpenApiResponse:
+    return OpenApiResponse(ErrorBody, description=ERRORS[status])
 
 
 def operation(
