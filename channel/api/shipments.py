@@ -57,7 +57,11 @@ class PackView(APIView):
         )
         fulfillmentType = optional_text()
         dimensions = DimensionsIn(required=False, allow_null=True)
-        shipmentItems = ShipmentItemIn(many=True, required=False, allow_null=True)
+        # Not ShipmentItemIn(many=True, allow_null=True): DRF passes allow_null to the items too,
+        # and a null item then reached _items() (a 500 found by fuzzing).
+        shipmentItems = serializers.ListSerializer(
+            child=ShipmentItemIn(), required=False, allow_null=True
+        )
         invoice = InvoiceIn(required=False, allow_null=True)
 
     @schema.pack

@@ -35,6 +35,7 @@ FIELD_VALUES = [  # as JSON text
     "null",
     "{}",
     "[]",
+    "[null]",
     "true",
     '"\\u0000"',
     '"\\ud800"',
