@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channel import audit, mapping, outbox
@@ -30,6 +30,15 @@ class UpsertResult:
 def order_upsert(*, raw: dict[str, Any], actor: str = "magento") -> UpsertResult:
     """Store one Magento order (keyed on entity_id) and queue what its changes require."""
     data = mapping.map_order(raw)
+    try:
+        return _upsert(data, actor)
+    except IntegrityError:
+        # Another sync inserted this new order between our look and our insert (two syncs at
+        # once: the schedule and `manage.py sync_magento`); now it exists and is updated.
+        return _upsert(data, actor)
+
+
+def _upsert(data: mapping.OrderData, actor: str) -> UpsertResult:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(entity_id=data.fields["entity_id"]).first()
         if order and order.magento_updated_at > data.fields["magento_updated_at"]:

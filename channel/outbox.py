@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -206,13 +207,32 @@ def _message(exc: Exception) -> str:
 
 
 def backoff_seconds(attempts: int) -> float:
-    base = min(settings.OUTBOX_MAX_BACKOFF_SECONDS, 5 * 2 ** max(0, attempts - 1))
+    first = settings.OUTBOX_BASE_BACKOFF_SECONDS
+    base = min(settings.OUTBOX_MAX_BACKOFF_SECONDS, first * 2 ** min(max(0, attempts - 1), 30))
     return base * random.uniform(0.5, 1.5)
+
+
+def _ours(operation: Operation) -> Any:
+    """The operation while this attempt still holds the claim: a claim that expired mid-run was
+    taken by a later attempt, whose outcome this one must not overwrite."""
+    return Operation.objects.filter(
+        pk=operation.pk, state=OperationState.RUNNING, attempts=operation.attempts
+    )
+
+
+def _overtaken(operation: Operation) -> str:
+    log.warning(
+        "operation %s (%s): attempt %s finished after its claim expired; a later attempt owns it",
+        operation.pk,
+        operation.kind,
+        operation.attempts,
+    )
+    return Operation.objects.get(pk=operation.pk).state
 
 
 def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, Any]) -> str:
     now = timezone.now()
-    Operation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
+    updated = _ours(operation).update(
         state=OperationState.DONE,
         error_class=ErrorClass.NONE,
         last_error="",
@@ -221,6 +241,8 @@ def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, 
         claimed_until=None,
     )
     _finish_attempt(attempt, "done", "")
+    if not updated:
+        return _overtaken(operation)
     _heartbeat(operation.kind, success=True)
     return OperationState.DONE
 
@@ -230,7 +252,7 @@ def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, mes
     retry = error_class == ErrorClass.TRANSIENT
     state = OperationState.PENDING if retry else OperationState.FAILED
     delay = backoff_seconds(operation.attempts) if retry else 0
-    Operation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
+    updated = _ours(operation).update(
         state=state,
         error_class=error_class,
         last_error=message,
@@ -238,6 +260,8 @@ def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, mes
         claimed_until=None,
     )
     _finish_attempt(attempt, error_class or "failed", message)
+    if not updated:
+        return _overtaken(operation)
     _heartbeat(operation.kind, success=False, error=message)
     log.warning("operation %s (%s) %s: %s", operation.pk, operation.kind, error_class, message)
     return state
@@ -268,15 +292,22 @@ def touch_flow(flow: str, *, success: bool, error: str = "") -> None:
         FlowState.objects.get_or_create(flow=flow, defaults=fields)
 
 
-def run_due(*, limit: int | None = None) -> int:
-    """Run every due operation once (used by the sweeper and `process_outbox`)."""
+def run_due(*, limit: int | None = None, until: float | None = None) -> int:
+    """Run every due operation once (used by the sweeper and `process_outbox`).
+
+    `until` (a time.monotonic() instant) ends the run early: under steady load new operations are
+    due all the time, and a sweep must not run into its task's timeout, which would kill it in
+    the middle of an operation (left claimed for OUTBOX_CLAIM_SECONDS)."""
     release_stale_claims()
     ran = 0
     batch = limit or settings.OUTBOX_BATCH_SIZE
     while True:
-        ids = due_ids(batch)
-        progressed = [op_id for op_id in ids if run_operation(op_id) is not None]
-        ran += len(progressed)
+        progressed = 0
+        for op_id in due_ids(batch):
+            if until is not None and time.monotonic() >= until:
+                return ran + progressed
+            progressed += run_operation(op_id) is not None
+        ran += progressed
         if not progressed or (limit is not None and ran >= limit):
             return ran
 
