@@ -136,7 +136,7 @@ def _queue_effects(
 ) -> None:
     if not settings.OMNI_PUSH_ORDERS:
         return
-    if order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES:
+    if order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES and _has_lines(order, created):
         queue_push(order)
     if not _push_queued(order):
         return
@@ -150,6 +150,19 @@ def _queue_effects(
             order=order,
             payload={"onHold": after["state"] == "holded"},
         )
+
+
+def _has_lines(order: Order, created: bool) -> bool:
+    """An order with nothing to ship (virtual only) is not sent to Omni: Omni refuses it."""
+    if order.lines.exists():
+        return True
+    if created:
+        audit.record(
+            "order.not_pushed",
+            order=order,
+            message="Not sent to Omni: it has no line to ship (virtual or downloadable only)",
+        )
+    return False
 
 
 def queue_push(order: Order) -> None:

@@ -52,7 +52,7 @@ def redact_text(text: str) -> str:
     if text[:1] in "{[":
         try:
             return json.dumps(redact_data(json.loads(text)), ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to walk
             return text
     return text
 

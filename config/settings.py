@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "simple_history",
     "channel",
@@ -115,6 +117,16 @@ else:
     Q_CLUSTER["orm"] = "default"
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)  # run tasks inline (tests, debugging)
 
+# The cache holds counters such as failed API-key attempts per client: shared through Redis when
+# there is one (several web processes), per process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Auth, i18n, static ------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -152,12 +164,55 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["channel.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["channel.auth.HasOmniScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["channel.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "channel.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"auth_failures": env_str("AUTH_FAILURE_RATE", "20/min")},
+    "DEFAULT_SCHEMA_CLASS": "channel.api.schema.ProxyAutoSchema",
 }
 API_KEY_HEADER = env_str("API_KEY_HEADER", "X-Api-Key")
+# The OpenAPI schema at /api/schema/ and its pages at /api/docs/ (docs/api.md).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "omni-magento-proxy API",
+    "DESCRIPTION": (
+        "The API that Increff Omni calls (`/api/omni/`) and the returns API for internal systems "
+        "(`/api/returns/`). JSON in and out, in Omni's field names; unknown fields are ignored. "
+        f"Every call carries an API key in the `{API_KEY_HEADER}` header. Every error answers "
+        '`{"hasError": true, "errorMessage": "<one sentence>"}`, with `errors` by field path '
+        "for bad input. Every write may be repeated: a repeat answers the same status and body. "
+        "Timestamps are ISO 8601; the proxy answers in UTC with milliseconds."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.0.3",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": False,
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+    "ENUM_NAME_OVERRIDES": {
+        "ReturnOrderTypeEnum": "returns.models.ReturnType",
+        "ReturnQcStatusEnum": "returns.models.QcStatus",
+        "OutwardOrderTypeEnum": ["SO"],
+        "OutwardQcStatusEnum": ["PASS"],
+    },
+    "TAGS": [  # the order of a day's work
+        {"name": "orders", "description": "Orders from Magento, read from the mirror."},
+        {"name": "shipments", "description": "Pack."},
+        {"name": "invoices", "description": "The Magento invoice of a shipment, as a PDF."},
+        {"name": "shipping-label", "description": "AWB and label PDF of a shipment."},
+        {"name": "manifests", "description": "A courier's pickup list."},
+        {"name": "handover", "description": "The parcels leave: Magento ships them."},
+        {"name": "inventory", "description": "Omni's stock, written to Magento."},
+        {"name": "returns", "description": "Return orders and their QC result."},
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: the browser fetches nothing else
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},  # no online validator
+}
 
 # --- Magento -----------------------------------------------------------------------------------
 MAGENTO_BASE_URL = env_str("MAGENTO_BASE_URL", "").rstrip("/")

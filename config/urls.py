@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channel.docstore import document_download
 from channel.health import healthz
@@ -8,6 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/omni/", include("channel.api.urls")),
     path("api/returns/", include("returns.api.urls")),
+    # The OpenAPI 3.0 schema and a page that shows it (no API key needed: docs/api.md says why).
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-docs"),
     path("healthz", healthz, name="healthz"),
     path("documents/<str:token>/<str:filename>", document_download, name="document"),
 ]

@@ -36,6 +36,9 @@ SEND_RETURN = "omni.create_return"
 REFUND_RETURN = "magento.refund_return"
 RTO_REASON = "Return to origin (undelivered)"
 RETURNABLE_SHIPMENT_STATES = [ShipmentState.HANDED_OVER, ShipmentState.SHIPPED]
+# A return is expanded into one row per unit before its units are checked against the order:
+# without a bound, {"quantity": 1000000000} would exhaust the memory (docs/api.md, fuzzing).
+MAX_UNITS = 10_000
 
 
 class ReturnError(Exception):
@@ -214,9 +217,16 @@ def _check_fields(
     for index, item in enumerate(items):
         for message_field, message in _item_problems(item):
             add(f"orderItems[{index}].{message_field}", message)
+    units = sum(item.quantity for item in items if _whole(item.quantity) and item.quantity > 0)
+    if units > MAX_UNITS:
+        add("orderItems", f"At most {MAX_UNITS} units per return ({units} given).")
     if errors:
         field, messages = next(iter(errors.items()))
         raise ReturnError(f"Invalid return: {field}: {messages[0]}", errors=errors)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _item_problems(item: ItemInput) -> list[tuple[str, str]]:
@@ -227,7 +237,7 @@ def _item_problems(item: ItemInput) -> list[tuple[str, str]]:
         problems.append(("channelSkuCode", f"At most {CODE_LENGTH} characters."))
     if not item.reason or not item.reason.strip():
         problems.append(("reason", "This field is required."))
-    if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity < 1:
+    if not _whole(item.quantity) or item.quantity < 1:
         problems.append(("quantity", "Must be a whole number of at least 1."))
     if item.item_code is not None:
         if not item.item_code.strip():

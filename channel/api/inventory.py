@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel import inventory
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.inventory import MAX_SKUS, StockLine
 
@@ -55,6 +56,7 @@ class ConsolidatedInput(serializers.Serializer):
 class InventoryView(APIView):
     """Store the quantities, write them to Magento within the time budget, list what made it."""
 
+    @schema.inventory
     def put(self, request: Request) -> Response:
         received_at = timezone.now()
         deadline = time.monotonic() + settings.INVENTORY_TIME_BUDGET_SECONDS

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.omni_fields import body_object, text
 from channel.api.orders import find_order
@@ -53,6 +54,7 @@ def answer(invoice: Invoice, request: Request) -> Response:
 class InvoiceView(APIView):
     """GET /api/omni/invoices?orderCode=&shipmentCode=, POST /api/omni/invoices"""
 
+    @schema.invoice_get
     def get(self, request: Request) -> Response:
         shipment = find_shipment(request.query_params.dict(), request)
         invoice = Invoice.objects.filter(shipment=shipment).select_related("order").first()
@@ -64,6 +66,7 @@ class InvoiceView(APIView):
             )
         return answer(invoice, request)
 
+    @schema.invoice_create
     def post(self, request: Request) -> Response:
         shipment = find_shipment(request.data, request)
         if shipment.state == ShipmentState.CANCELLED:

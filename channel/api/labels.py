@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel import labels
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.orders import find_order
 from channel.awb import ShippingError
@@ -44,6 +45,7 @@ class ShippingLabelView(APIView):
                 raise serializers.ValidationError({"shipmentCode": ["shipmentCode is required."]})
             return data
 
+    @schema.shipping_label
     def get(self, request: Request) -> Response:
         params = self.Input(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel import manifests
+from channel.api import schema
 from channel.api.labels import MAX_ID, refusals
 from channel.docstore import document_base64, signed_url
 from channel.idempotency import run_once
@@ -62,6 +63,7 @@ class ManifestView(APIView):
     class Query(serializers.Serializer):
         manifestCode = serializers.CharField(max_length=255)
 
+    @schema.manifest_create
     def post(self, request: Request) -> HttpResponse:
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
@@ -89,6 +91,7 @@ class ManifestView(APIView):
 
         return run_once(scope=scope, key=key, content=content, label=label, action=create)
 
+    @schema.manifest_get
     def get(self, request: Request) -> Response:
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from channel.api.errors import json_not_found, json_server_error
 from channel.models import CallDirection, CallRecord
 
 MAX_BODY_CHARS = 64_000
+NOT_RECORDED = ("/api/schema/", "/api/docs/")  # the API's description, no calls
 
 
 class ApiCallRecordMiddleware:
@@ -19,7 +20,7 @@ class ApiCallRecordMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith("/api/") or request.path.startswith("/api/schema"):
+        if not request.path.startswith("/api/") or request.path.startswith(NOT_RECORDED):
             return self.get_response(request)
         started = time.monotonic()
         body = request.body.decode("utf-8", "replace") if request.body else ""
@@ -43,16 +44,21 @@ class ApiCallRecordMiddleware:
             direction=CallDirection.INBOUND,
             system="returns" if path.startswith("/api/returns") else "omni",
             method=request.method or "",
-            path=redaction.redact_text(path)[:500],
+            path=_storable(path)[:500],
             status=response.status_code,
             duration_ms=int((time.monotonic() - started) * 1000),
-            request_body=redaction.redact_text(body)[:MAX_BODY_CHARS],
-            response_body=redaction.redact_text(content.decode("utf-8", "replace"))[
-                :MAX_BODY_CHARS
-            ],
+            request_body=_storable(body)[:MAX_BODY_CHARS],
+            response_body=_storable(content.decode("utf-8", "replace"))[:MAX_BODY_CHARS],
             api_key_id=getattr(request, "api_key_id", None),
             order_id=getattr(request, "order_id", None),
         )
+
+
+def _storable(text: str) -> str:
+    """Redacted, without what a database refuses: NUL characters (PostgreSQL), lone surrogates
+    (a JSON body may spell both as escapes, which redaction decodes)."""
+    text = redaction.redact_text(text).replace("\x00", "\\x00")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _is_json(response: HttpResponse) -> bool:

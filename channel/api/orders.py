@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel import mapping, sync
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.params import list_param, paging, time_param
 from channel.magento import (
@@ -43,9 +44,17 @@ def _request_client(order: Order | None = None) -> MagentoClient:
     )
 
 
+def mirrored(order_code: str) -> Order | None:
+    """The mirrored order with this Omni orderCode. A code with a NUL character names none
+    (and PostgreSQL cannot even compare it: it came from a URL)."""
+    if "\x00" in order_code:
+        return None
+    return Order.objects.filter(order_code=order_code).first()
+
+
 def find_order(order_code: str, request: Request | None = None) -> Order:
     """The mirrored order with this Omni orderCode, or a 404."""
-    order = Order.objects.filter(order_code=order_code).first()
+    order = mirrored(order_code)
     if order is None:
         raise ApiError(f"Order {order_code} is unknown.", status_code=404)
     if request is not None:
@@ -56,6 +65,7 @@ def find_order(order_code: str, request: Request | None = None) -> Order:
 class OrderListView(APIView):
     """GET /api/omni/orders"""
 
+    @schema.order_list
     def get(self, request: Request) -> Response:
         statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
         query = Order.objects.filter(magento_status__in=statuses)
@@ -76,8 +86,9 @@ class OrderListView(APIView):
 class OrderDetailView(APIView):
     """GET /api/omni/orders/{orderCode}: refreshed from Magento, or the mirror marked stale."""
 
+    @schema.order_detail
     def get(self, request: Request, order_code: str) -> Response:
-        order = Order.objects.filter(order_code=order_code).first()
+        order = mirrored(order_code)
         if order is None:
             order = _fetch_unknown(order_code)
         request._request.order_id = order.pk
@@ -93,7 +104,7 @@ class OrderDetailView(APIView):
 def _fetch_unknown(order_code: str) -> Order:
     """An order not mirrored yet may still exist in Magento: look it up by its code."""
     field = "entity_id" if settings.ORDER_CODE_FIELD == "entity_id" else "increment_id"
-    if field == "entity_id" and not order_code.isdigit():
+    if "\x00" in order_code or (field == "entity_id" and not order_code.isdigit()):
         raise ApiError(f"Order {order_code} is unknown.", status_code=404)
     try:
         found = _request_client().search_orders(
@@ -110,6 +121,7 @@ def _fetch_unknown(order_code: str) -> Order:
 class OrderStatusView(APIView):
     """GET /api/omni/orders/{orderCode}/status"""
 
+    @schema.order_status
     def get(self, request: Request, order_code: str) -> Response:
         order = find_order(order_code, request)
         stale = False
@@ -139,6 +151,7 @@ class OrderStatusView(APIView):
 class CancelledOrderListView(APIView):
     """GET /api/omni/orders/cancelled: orders with cancelled quantities (absolute)."""
 
+    @schema.cancelled_list
     def get(self, request: Request) -> Response:
         query = Order.objects.filter(lines__qty_canceled__gt=0).distinct()
         updated_from = time_param(request, "updatedFrom")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rest_framework.request import Request
 
@@ -29,12 +29,16 @@ def time_param(request: Request, name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        return parse_iso(raw)
+        parsed = parse_iso(raw)
     except ValueError:
         raise ApiError(
             f"{name} must be an ISO 8601 timestamp such as 2026-01-31T09:15:00+00:00, "
             f"not {raw[:40]!r}."
         ) from None
+    try:
+        return parsed.astimezone(UTC)  # 9999-12-31T23:59-01:00 parses, but is past UTC's last
+    except OverflowError:
+        raise ApiError(f"{name} is out of range: {raw[:40]!r}.") from None
 
 
 def list_param(request: Request, name: str, default: list[str]) -> list[str]:
@@ -44,6 +48,8 @@ def list_param(request: Request, name: str, default: list[str]) -> list[str]:
     values = [v.strip() for v in raw.split(",") if v.strip()]
     if not values:
         raise ApiError(f"{name} must name at least one value.")
+    if "\x00" in raw:
+        raise ApiError(f"{name} may not contain NUL characters.")
     return values
 
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channel.api import schema
 from channel.api.omni_fields import body_object, optional_text, text
 from channel.api.orders import find_order
 from channel.magento import time_budget
@@ -33,6 +34,7 @@ class AcknowledgeView(APIView):
         orders = OrderIn(many=True, allow_empty=False)
         consolidationType = optional_text()
 
+    @schema.acknowledge
     def put(self, request: Request) -> Response:
         data = self.Input(data=body_object(request.data))
         data.is_valid(raise_exception=True)
@@ -67,6 +69,7 @@ class CancelView(APIView):
         locationCode = optional_text()
         orderItems = ItemIn(many=True, allow_empty=False)
 
+    @schema.cancel
     def put(self, request: Request) -> Response:
         data = self.Input(data=body_object(request.data))
         data.is_valid(raise_exception=True)

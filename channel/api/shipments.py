@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.omni_fields import Int64Field, body_object, boxes, optional_text, text
 from channel.api.processing import OK, link_order
@@ -56,9 +57,14 @@ class PackView(APIView):
         )
         fulfillmentType = optional_text()
         dimensions = DimensionsIn(required=False, allow_null=True)
-        shipmentItems = ShipmentItemIn(many=True, required=False, allow_null=True)
+        # Not ShipmentItemIn(many=True, allow_null=True): DRF passes allow_null to the items too,
+        # and a null item then reached _items() (a 500 found by fuzzing).
+        shipmentItems = serializers.ListSerializer(
+            child=ShipmentItemIn(), required=False, allow_null=True
+        )
         invoice = InvoiceIn(required=False, allow_null=True)
 
+    @schema.pack
     def post(self, request: Request) -> Any:
         body = body_object(request.data)
         data = self.Input(data=body)
@@ -129,6 +135,7 @@ class HandoverView(APIView):
         locationCode = text()
         handoverItems = ItemIn(many=True, allow_empty=False)
 
+    @schema.handover
     def post(self, request: Request) -> Any:
         body = body_object(request.data)
         data = self.Input(data=body)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from channel.api.errors import ApiError
 from channel.auth import HasOmniScope, HasReturnsScope
 from returns import services
+from returns.api import schema
 from returns.api.serializers import QcIn, ReturnCreateIn, return_body
 from returns.models import ReturnOrder
 
@@ -35,6 +36,7 @@ class ReturnCreateView(APIView):
 
     permission_classes = [HasReturnsScope]
 
+    @schema.return_create
     def post(self, request: Request) -> Response:
         data = ReturnCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -62,12 +64,13 @@ class ReturnDetailView(APIView):
 
     permission_classes = [HasReturnsScope]
 
+    @schema.return_detail
     def get(self, request: Request, return_order_code: str) -> Response:
+        returns = ReturnOrder.objects.select_related("order").prefetch_related("items")
+        # A code with a NUL character (from the URL) names no return; PostgreSQL cannot compare it.
+        found = "\x00" not in return_order_code
         return_order = (
-            ReturnOrder.objects.select_related("order")
-            .prefetch_related("items")
-            .filter(return_order_code=return_order_code)
-            .first()
+            returns.filter(return_order_code=return_order_code).first() if found else None
         )
         if return_order is None:
             raise ApiError(f"Return {return_order_code} is unknown.", status_code=404)
@@ -80,6 +83,7 @@ class ReturnQcView(APIView):
 
     permission_classes = [HasOmniScope]
 
+    @schema.return_qc
     def put(self, request: Request) -> Response:
         data = QcIn(data=request.data)
         data.is_valid(raise_exception=True)

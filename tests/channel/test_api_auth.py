@@ -90,6 +90,18 @@ def test_it_records_every_inbound_call_with_its_key() -> None:
     )
 
 
+def test_it_records_a_body_with_a_nul_byte(api: APIClient) -> None:
+    """Found by the fuzzer: PostgreSQL refused the record, and the call answered 500."""
+    response = api.generic("PUT", "/api/omni/orders/cancel", b"\x00", "application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "hasError": True,
+        "errorMessage": "The request body is not valid JSON.",
+    }
+    record = CallRecord.objects.get(direction="in")
+    assert (record.status, record.request_body) == (400, "\\x00")
+
+
 def test_it_answers_json_for_an_unknown_api_path() -> None:
     _, raw = api_key_create(name="omni")
     client = APIClient()

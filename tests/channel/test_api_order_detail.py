@@ -55,6 +55,16 @@ def test_it_answers_404_for_an_unknown_order(api: APIClient, magento: MagentoSim
     assert response.json() == {"hasError": True, "errorMessage": "Order 999999999 is unknown."}
 
 
+@pytest.mark.parametrize("path", ["/api/omni/orders/%00", "/api/omni/orders/A%00B/status"])
+def test_it_answers_404_for_an_order_code_with_a_nul(
+    api: APIClient, magento: MagentoSimulator, path: str
+) -> None:
+    """Found by fuzzing: PostgreSQL refused to compare the code, and the call answered 500."""
+    response = api.get(path)
+    assert response.status_code == 404 and response.json()["hasError"] is True
+    assert magento.requests == []
+
+
 def test_it_finds_an_order_magento_has_but_the_mirror_not_yet(
     api: APIClient, magento: MagentoSimulator
 ) -> None:

@@ -102,3 +102,33 @@ def test_it_filters_cancelled_orders_by_update_time(api: APIClient) -> None:
         ]
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            {"createdFrom": "9999-12-31T23:59:59-23:59"},
+            "createdFrom is out of range: '9999-12-31T23:59:59-23:59'.",
+        ),
+        (
+            {"createdTo": "0001-01-01T00:00:00+23:59"},
+            "createdTo is out of range: '0001-01-01T00:00:00+23:59'.",
+        ),
+        ({"status": "pending,\x00"}, "status may not contain NUL characters."),
+    ],
+)
+def test_it_answers_400_for_a_time_past_utcs_range_or_a_nul_status(
+    api: APIClient, query: dict, message: str
+) -> None:
+    """Found by fuzzing: each was a 500 (the UTC conversion overflowed; PostgreSQL refused NUL)."""
+    response = api.get("/api/omni/orders", query)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"hasError": True, "errorMessage": message},
+    )
+
+
+def test_it_answers_400_for_an_updated_time_past_utcs_range(api: APIClient) -> None:
+    response = api.get("/api/omni/orders/cancelled", {"updatedTo": "0001-01-01T00:00:00+01:00"})
+    assert response.status_code == 400 and response.json()["hasError"] is True

@@ -244,3 +244,21 @@ def test_it_rejects_strings_longer_than_255(api: APIClient, order: Order) -> Non
 def test_it_stores_the_request_for_support(api: APIClient, order: Order) -> None:
     pack(api, fulfillmentType="BLOCK_COMPLETE", unknownField={"a": 1})
     assert json.dumps(Shipment.objects.get().pack_request["unknownField"]) == '{"a": 1}'
+
+
+def test_it_answers_400_for_a_null_item(api: APIClient, order: Order) -> None:
+    """Found by fuzzing: a null in shipmentItems reached the item mapping, and pack answered 500."""
+    response = pack(api, shipmentItems=[None, None])
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "hasError": True,
+            "errorMessage": "Invalid request: shipmentItems[0]: This field may not be null. "
+            "(and 1 more)",
+            "errors": {
+                "shipmentItems[0]": ["This field may not be null."],
+                "shipmentItems[1]": ["This field may not be null."],
+            },
+        },
+    )
+    assert not Shipment.objects.exists()

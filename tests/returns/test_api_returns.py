@@ -220,6 +220,32 @@ def test_it_answers_404_for_an_unknown_return(returns_api: APIClient) -> None:
     )
 
 
+def test_it_answers_404_for_a_return_code_with_a_nul(returns_api: APIClient) -> None:
+    """Found by fuzzing: PostgreSQL refused to compare the code, and the call answered 500."""
+    response = returns_api.get("/api/returns/R-1%00")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"hasError": True, "errorMessage": "Return R-1\x00 is unknown."},
+    )
+
+
+def test_it_refuses_more_units_than_a_return_may_have(returns_api: APIClient) -> None:
+    """A billion units were expanded one by one before any check: the memory ran out."""
+    shipped_order()
+    items = [{"channelSkuCode": "SKU-1", "quantity": 10**9, "reason": "Too many"}]
+    response = post(returns_api, {**BODY, "orderItems": items})
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "hasError": True,
+            "errorMessage": "Invalid return: orderItems: At most 10000 units per return "
+            "(1000000000 given).",
+            "errors": {"orderItems": ["At most 10000 units per return (1000000000 given)."]},
+        },
+    )
+    assert ReturnOrder.objects.count() == 0
+
+
 def test_the_returns_api_needs_a_key_of_the_returns_scope(api: APIClient) -> None:
     shipped_order()
     assert post(api, BODY).status_code == 403
