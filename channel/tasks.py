@@ -6,7 +6,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from channel import health, inventory, outbox, sync
 
@@ -37,7 +37,14 @@ def sweep_outbox() -> int:
         if time.monotonic() + interval > stop_at:
             return ran
         time.sleep(interval)
-        close_old_connections()  # a database restarted meanwhile: reconnect next pass
+        _drop_broken_connection()
+
+
+def _drop_broken_connection() -> None:
+    """A connection the database dropped (a restart) is closed so the next pass opens a new
+    one; never inside a transaction (a caller's own, or a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def _sweep_once(stop_at: float) -> int:
