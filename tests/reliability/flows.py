@@ -82,13 +82,6 @@ def token_expiry() -> FaultPlan:
     return FaultPlan("token expiry", magento, omni)
 
 
-def no_faults() -> FaultPlan:
-    def nothing(stage: Stage, method: str, path: str) -> None:
-        return None
-
-    return FaultPlan("no faults", nothing, nothing)
-
-
 @dataclass
 class FlowRecord:
     """What the flow did, for the test's own assertions."""
