@@ -194,8 +194,7 @@ def test_it_applies_nothing_when_the_client_dies_before_its_body_arrives(
     )
     with socket.create_connection((host, port), timeout=5) as sock:
         sock.sendall(head.encode())  # requests sends the body next; the process died first
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 1  # the server sees the connection close at once
     while time.monotonic() < deadline and not magento.calls("POST") and not magento.shipments:
         time.sleep(0.05)
-    time.sleep(0.2)
     assert magento.shipments == {} and magento.calls("POST") == []
