@@ -437,6 +437,9 @@ class _Server(ThreadingHTTPServer):
 def _make_handler(sim: Simulator, stopping: threading.Event) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the body of every keep-alive
+        # response after the first waits for the client's delayed ACK (~40 ms on Linux).
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
