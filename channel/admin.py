@@ -342,3 +342,6 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="PDF")
     def download(self, obj: Document) -> str:
         return format_html('<a href="{}" target="_blank">open PDF</a>', signed_path(obj))
+
+
+from channel import inventory_admin  # noqa: E402, F401  (stock ledger, stock sources)

@@ -78,4 +78,5 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     return payload
 
 
+import channel.inventory  # noqa: E402, F401  (registers magento.stock_push)
 import returns.handlers  # noqa: E402, F401  (registers the returns flow)

@@ -11,6 +11,8 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ from channel.models import CallDirection, CallRecord
 log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 64_000
 _local = threading.local()
+_sink = threading.local()  # separate from _local: reset_sessions() must not drop a sink
 _mounts: dict[str, BaseAdapter] = {}
 
 
@@ -67,6 +70,27 @@ def unmount_all() -> None:
 
 def reset_sessions() -> None:
     _local.__dict__.clear()
+
+
+@contextmanager
+def deferred_records() -> Iterator[list[CallRecord]]:
+    """Keep this thread's call records in memory, unsaved, for the caller to save.
+
+    For worker threads that must not touch the database (on SQLite all writes stay on the request
+    thread); the thread that owns the connection saves them with `save_records`.
+    """
+    previous = getattr(_sink, "records", None)
+    records: list[CallRecord] = []
+    _sink.records = records
+    try:
+        yield records
+    finally:
+        _sink.records = previous
+
+
+def save_records(records: list[CallRecord]) -> None:
+    if records:
+        CallRecord.objects.bulk_create(records)
 
 
 def _session() -> requests.Session:
@@ -143,7 +167,7 @@ def _record(
     if params:
         path = f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
     try:
-        CallRecord.objects.create(
+        record = CallRecord(
             direction=CallDirection.OUTBOUND,
             system=context.system,
             method=method,
@@ -156,5 +180,10 @@ def _record(
             order_id=context.order_id,
             operation_id=context.operation_id,
         )
+        sink = getattr(_sink, "records", None)
+        if sink is not None:
+            sink.append(record)
+        else:
+            record.save()
     except Exception:  # a failed record must never hide the call's own outcome
         log.exception("could not record %s %s", method, path)

@@ -135,12 +135,13 @@ class MagentoClient:
         self,
         *,
         read_timeout: float | None = None,
+        connect_timeout: float | None = None,
         order_id: int | None = None,
         operation_id: int | None = None,
     ) -> None:
         self.base_url = settings.MAGENTO_BASE_URL
         self.timeout = (
-            settings.MAGENTO_CONNECT_TIMEOUT,
+            connect_timeout or settings.MAGENTO_CONNECT_TIMEOUT,
             read_timeout or settings.MAGENTO_BACKGROUND_READ_TIMEOUT,
         )
         self.context = http.CallContext("magento", order_id=order_id, operation_id=operation_id)
@@ -369,12 +370,15 @@ class MagentoClient:
         self._request("POST", "/V1/inventory/source-items", body={"sourceItems": items})
 
     def search_source_items(self, skus: list[str], source_code: str) -> list[dict[str, Any]]:
-        """GET /V1/inventory/source-items filtered by sku and source_code."""
+        """GET /V1/inventory/source-items filtered by sku and source_code (one page: at most one
+        item per SKU, so pageSize = len(skus) also works under Magento's input limiting)."""
         params = search_params(
             [
                 [SearchFilter("sku", ",".join(skus), "in")],
                 [SearchFilter("source_code", source_code)],
-            ]
+            ],
+            page_size=len(skus),
+            page=1,
         )
         return self._request("GET", "/V1/inventory/source-items", params=params).get("items") or []
 

@@ -20,6 +20,8 @@ SUPPORT_EXTRA = (
     "channel.change_courier",
     "channel.add_awbseries",
     "channel.change_awbseries",
+    "channel.add_stocksource",
+    "channel.change_stocksource",
     "returns.add_returnorder",
     "returns.change_returnorder",
     "returns.replay_returnorder",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django_q.models import Schedule
 
 SCHEDULES = {
     "sync-magento": ("channel.tasks.sync_magento", 1),
     "sweep-outbox": ("channel.tasks.sweep_outbox", 1),
+    "reconcile-inventory": (
+        "channel.tasks.reconcile_inventory",
+        settings.INVENTORY_RECONCILE_MINUTES,
+    ),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channel import health, outbox, sync
+from channel import health, inventory, outbox, sync
 
 
 def run_operation(operation_id: int) -> str | None:
@@ -16,3 +16,7 @@ def sweep_outbox() -> int:
 
 def sync_magento() -> str:
     return str(sync.sync_magento())
+
+
+def reconcile_inventory() -> str:
+    return str(inventory.stock_reconcile())

@@ -178,6 +178,7 @@ MAGENTO_COD_METHODS = env_list("MAGENTO_COD_METHODS", "cashondelivery")
 MAGENTO_PAGE_SIZE = env_int("MAGENTO_PAGE_SIZE", 100, minimum=1)
 MAGENTO_STOCK_MODE = env_choice("MAGENTO_STOCK_MODE", "legacy", ("legacy", "msi"))
 MAGENTO_SOURCE_MAP = env_map("MAGENTO_SOURCE_MAP", "")  # Omni location -> MSI source_code
+MAGENTO_SOURCE_ITEMS_CHUNK = env_int("MAGENTO_SOURCE_ITEMS_CHUNK", 20, minimum=1)  # input limit
 MAGENTO_STORE_ID = env_str("MAGENTO_STORE_ID", "")  # restrict intake to one store_id
 SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
 SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
@@ -197,6 +198,15 @@ OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
 RETURNS_CREDIT_MEMO = env_bool("RETURNS_CREDIT_MEMO", False)  # offline credit memo on QC pass
 OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
 OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
+
+# --- Inventory (PUT /api/omni/inventory; docs/inventory.md) ----------------------------------
+INVENTORY_CONCURRENCY = env_int("INVENTORY_CONCURRENCY", 8, minimum=1)
+INVENTORY_TIME_BUDGET_SECONDS = env_float("INVENTORY_TIME_BUDGET_SECONDS", 7.0)
+if not 0 < INVENTORY_TIME_BUDGET_SECONDS <= 8.5:  # Omni must get its answer within 10 s
+    raise ImproperlyConfigured("INVENTORY_TIME_BUDGET_SECONDS must be above 0 and at most 8.5")
+INVENTORY_RECONCILE_MINUTES = env_int("INVENTORY_RECONCILE_MINUTES", 30, minimum=1)
+INVENTORY_RECONCILE_HOURS = env_int("INVENTORY_RECONCILE_HOURS", 24, minimum=1)
+INVENTORY_RECONCILE_LIMIT = env_int("INVENTORY_RECONCILE_LIMIT", 500, minimum=1)
 
 # --- Outbox and documents ----------------------------------------------------------------------
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)

@@ -1,0 +1,170 @@
+"""Benchmark: how fast a 200-SKU inventory push answers against a Magento 50 ms away.
+
+Drives the real view (Django's test client → PUT /api/omni/inventory) with the real Magento client
+and real HTTP to the fake Magento on a loopback server (channel.simulators.base.serve) that sleeps
+`--latency` per call. The fake runs in a child process, as a real Magento would, so its own CPU
+does not compete with the proxy's for one interpreter lock. Prints the figures and exits 1 when a
+mode misses its target:
+
+- legacy: at most 1.3 × (SKUs / INVENTORY_CONCURRENCY × latency)
+- MSI:    at most 1.3 × (chunks × latency)
+
+    .venv/bin/python bench/inventory.py [--runs 5] [--latency 0.05] [--skus 200]
+
+Uses a throw-away SQLite file unless DATABASE_URL is set (e.g. a PostgreSQL scratch database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SCRATCH = tempfile.mkdtemp(prefix="bench-inventory-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH}/bench.sqlite3")
+os.environ.setdefault("PROXY_VAR_DIR", SCRATCH)
+os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from channel.apikeys import api_key_create  # noqa: E402
+from channel.models import ApiKeyScope  # noqa: E402
+from channel.simulators.base import serve  # noqa: E402
+from channel.simulators.magento import MagentoSimulator  # noqa: E402
+
+TOKEN = "bench-integration-token"
+
+
+def run_fake_magento(
+    skus: list[str], latency: float, conn: multiprocessing.connection.Connection
+) -> None:
+    """Child process: the fake Magento on loopback until the parent says stop."""
+    import http.server
+    import socketserver
+
+    # Tuned like a real web server (nginx: tcp_nodelay on, listen backlog 511). Without
+    # TCP_NODELAY, headers and body leave in two segments and Nagle's algorithm plus the client's
+    # delayed ACK add ~40 ms to every call; with Python's default backlog of 5, eight connections
+    # opened at once can overflow it and a dropped SYN costs a 1 s retransmit.
+    http.server.BaseHTTPRequestHandler.disable_nagle_algorithm = True
+    socketserver.TCPServer.request_queue_size = 128
+    sim = MagentoSimulator()
+    sim.integration_tokens.add(TOKEN)
+    for sku in skus:
+        sim.add_product(sku, qty=0)
+    sim.latency_seconds = latency
+    with serve(sim) as server:
+        conn.send(server.base_url)
+        conn.recv()
+    os._exit(0)  # skip the parent's atexit handlers and inherited database connections
+
+
+def push_once(client: Client, skus: list[str], run: int) -> tuple[float, dict]:
+    body = {
+        "locationCode": "WH1",
+        "inventories": [
+            {"channelSkuCode": s, "quantity": run * 10 + n % 7} for n, s in enumerate(skus)
+        ],
+    }
+    started = time.perf_counter()
+    response = client.put("/api/omni/inventory", json.dumps(body), content_type="application/json")
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"inventory push answered {response.status_code}: {response.content!r}")
+    return elapsed, response.json()
+
+
+def measure(client: Client, skus: list[str], runs: int, first_run: int) -> list[float]:
+    push_once(client, skus, first_run)  # warm-up: imports, connections, ledger rows
+    times = []
+    for run in range(first_run + 1, first_run + 1 + runs):
+        elapsed, body = push_once(client, skus, run)
+        if body["failureList"]:
+            raise SystemExit(f"{len(body['failureList'])} SKU(s) failed: {body['failureList'][:5]}")
+        times.append(elapsed)
+    return times
+
+
+def describe(args: argparse.Namespace) -> str:
+    cpu = platform.processor() or platform.machine()
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return (
+        f"inventory push of {args.skus} SKUs, Magento latency {args.latency * 1000:.0f} ms/call, "
+        f"{args.runs} runs after a warm-up; {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}, {database}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def report(mode: str, times: list[float], target: float, detail: str) -> bool:
+    median = statistics.median(times)
+    ok = median <= target
+    print(
+        f"{mode:6}  {detail:34}  target ≤ {target * 1000:6.0f} ms  "
+        f"median {median * 1000:6.0f} ms  min {min(times) * 1000:6.0f}  "
+        f"max {max(times) * 1000:6.0f}  {'OK' if ok else 'TOO SLOW'}"
+    )
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per Magento call")
+    parser.add_argument("--skus", type=int, default=200)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    skus = [f"BENCH-{n:03d}" for n in range(args.skus)]
+    parent, child = multiprocessing.get_context("fork").Pipe()
+    fake = multiprocessing.get_context("fork").Process(
+        target=run_fake_magento, args=(skus, args.latency, child), daemon=True
+    )
+    fake.start()
+    try:
+        settings.MAGENTO_BASE_URL = f"{parent.recv()}/rest/default"
+        settings.MAGENTO_AUTH_MODE = "bearer"
+        settings.MAGENTO_TOKEN = TOKEN
+        client = Client(HTTP_X_API_KEY=api_key_create(name="bench", scope=ApiKeyScope.OMNI)[1])
+        concurrency = settings.INVENTORY_CONCURRENCY
+        chunk = settings.MAGENTO_SOURCE_ITEMS_CHUNK
+
+        print(describe(args))
+        settings.MAGENTO_STOCK_MODE = "legacy"
+        legacy = measure(client, skus, args.runs, first_run=0)
+        legacy_target = 1.3 * (args.skus / concurrency) * args.latency
+        calls = math.ceil(args.skus / concurrency)
+        ok = report("legacy", legacy, legacy_target, f"concurrency {concurrency} → {calls} rounds")
+
+        settings.MAGENTO_STOCK_MODE = "msi"
+        settings.MAGENTO_SOURCE_MAP = {"WH1": "default"}
+        msi = measure(client, skus, args.runs, first_run=100)
+        chunks = math.ceil(args.skus / chunk)
+        msi_target = 1.3 * chunks * args.latency
+        ok = report("msi", msi, msi_target, f"{chunks} chunks of ≤ {chunk}") and ok
+    finally:
+        parent.send("stop")
+        fake.join(timeout=10)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
