@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,8 +122,17 @@ def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
         proc.wait()
 
 
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
+
+
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
     """The proxy's web process as in production (gunicorn, sync workers); yields its base URL."""
     port = free_port()
     args = [
@@ -135,9 +145,56 @@ def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
         "--log-level",
         "warning",
     ]
-    with process(args, env):
+    with process(args, env) as proc:
         wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", proc.pid)
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            queue += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by ``pid`` and its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for each in descendants(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+@contextmanager
+def profiled(pid: int | None, path: str | None) -> Iterator[None]:
+    """Sample ``pid`` (and its children) with py-spy while the block runs, if ``path`` is set.
+
+    ``.txt`` writes collapsed stacks (one line per stack with its sample count; read them with
+    ``bench/hotspots.py``); any other name writes a speedscope JSON file (speedscope.app)."""
+    if not path or pid is None:
+        yield
+        return
+    fmt = "raw" if path.endswith(".txt") else "speedscope"
+    args = [str(ROOT / ".venv" / "bin" / "py-spy"), "record", "--pid", str(pid), "--subprocesses"]
+    args += ["--rate", "250", "--format", fmt, "--output", path, "--nonblocking"]
+    log = open(f"{path}.log", "w")
+    spy = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(1)  # let py-spy attach before the measured work starts
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        spy.wait(timeout=60)
+        log.close()
 
 
 def median_ms(samples: list[float]) -> float:
@@ -183,3 +240,9 @@ def header(title: str) -> None:
     print(f"# {title}")
     print(f"# {now}; {machine()}")
     print(f"# command: .venv/bin/python {' '.join(sys.argv)}")
+    print(f"# load average at start: {load_average()}")
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages: other work on the same cores skews every figure."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="fake Magento, seconds")
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers")
+    parser.add_argument("--profile", help="write a py-spy profile of the proxy to this file")
     args = parser.parse_args()
     common.header("Proxy overhead: GET /api/omni/orders/{orderCode}")
     common.reset_database()
@@ -66,7 +67,7 @@ def main() -> None:
 
             def through_proxy(code: str) -> float:
                 started = time.perf_counter()
-                answer = client.get(f"{proxy}/api/omni/orders/{code}", timeout=10)
+                answer = client.get(f"{proxy.url}/api/omni/orders/{code}", timeout=10)
                 elapsed = time.perf_counter() - started
                 answer.raise_for_status()
                 if answer.json().get("stale"):
@@ -78,12 +79,30 @@ def main() -> None:
                 fake_magento(entity_id)
             sim.latency_seconds = args.latency
             magento_times, proxy_times = [], []
-            for n in range(args.requests):
-                entity_id, code = orders[n % len(orders)]
-                magento_times.append(fake_magento(entity_id))
-                proxy_times.append(through_proxy(code))
+            with common.profiled(proxy.pid, args.profile):
+                cpu_before = proxy.cpu_seconds()
+                for n in range(args.requests):
+                    entity_id, code = orders[n % len(orders)]
+                    magento_times.append(fake_magento(entity_id))
+                    proxy_times.append(through_proxy(code))
+                cpu = (proxy.cpu_seconds() - cpu_before) / args.requests
 
     report(args, magento_times, proxy_times)
+    print(f"proxy CPU per request (gunicorn worker, user + system): {cpu * 1000:.1f} ms")
+    recorded(args.requests)
+
+
+def recorded(count: int) -> None:
+    """The proxy's own view from its call records: time inside Django, time waiting on Magento."""
+    from channel.models import CallDirection, CallRecord
+
+    for direction, label in (
+        (CallDirection.INBOUND, "inside the proxy (inbound call record, middleware to middleware)"),
+        (CallDirection.OUTBOUND, "the proxy waiting on Magento (outbound call record)"),
+    ):
+        rows = CallRecord.objects.filter(direction=direction).order_by("-pk")[:count]
+        durations = [row.duration_ms / 1000 for row in rows]
+        print(f"{label}: median {common.median_ms(durations):.0f} ms")
 
 
 def report(args: argparse.Namespace, magento: list[float], proxy: list[float]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -65,8 +65,10 @@ class OrderListView(APIView):
             query = query.filter(magento_created_at__gte=created_from)
         if created_to:
             query = query.filter(magento_created_at__lte=created_to)
-        query = query.order_by("magento_created_at", "order_code").prefetch_related(
-            _lines_prefetch()
+        query = (
+            query.order_by("magento_created_at", "order_code")
+            .defer("raw")  # Magento's JSON (~10 kB an order) is not part of the answer
+            .prefetch_related(_lines_prefetch())
         )
         page, size, total, rows = _page(query, request)
         orders = [mapping.outward_order(order) for order in rows]
@@ -86,7 +88,7 @@ class OrderDetailView(APIView):
             order = sync.refresh_order(order, client=_request_client(order))
         except MagentoError:
             stale = True
-        order = Order.objects.prefetch_related(_lines_prefetch()).get(pk=order.pk)
+        prefetch_related_objects([order], _lines_prefetch())
         return Response({**mapping.outward_order(order), "stale": stale})
 
 
@@ -147,8 +149,10 @@ class CancelledOrderListView(APIView):
             query = query.filter(magento_updated_at__gte=updated_from)
         if updated_to:
             query = query.filter(magento_updated_at__lte=updated_to)
-        query = query.order_by("magento_updated_at", "order_code").prefetch_related(
-            _lines_prefetch()
+        query = (
+            query.order_by("magento_updated_at", "order_code")
+            .defer("raw")
+            .prefetch_related(_lines_prefetch())
         )
         page, size, total, rows = _page(query, request)
         return Response(
