@@ -27,6 +27,8 @@ def main() -> None:
     total = 0
     for line in Path(args.path).read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
         count = int(count_text)
         total += count
         frames = [_name(frame) for frame in stack.split(";")]

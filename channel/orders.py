@@ -9,10 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import JSONField, Value
 from django.utils import timezone
 
 from channel import audit, mapping, outbox
-from channel.models import Order, OrderLifecycle, OrderLine
+from channel.models import AuditEvent, Order, OrderLifecycle, OrderLine
 
 PUSH_ORDER = "omni.push_order"
 CUSTOMER_CANCEL = "omni.customer_cancel"
@@ -48,9 +49,62 @@ def order_upsert(*, raw: dict[str, Any], actor: str = "magento") -> UpsertResult
     return UpsertResult(order, created=created, changed=created or before != after)
 
 
-def _save_order(order: Order | None, data: mapping.OrderData) -> tuple[Order, bool]:
-    created = order is None
-    order = order or Order()
+def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list[UpsertResult]:
+    """Mirror Magento orders that are not in the mirror yet, many at a time (the sync's pages).
+
+    For each order the same rows as `order_upsert` writes for a new one (the order, its lines, a
+    history row, the `order.mirrored` entry and the push to Omni), in six statements for the lot
+    instead of about twelve per order. An order that needs more than a push (it arrives with a
+    cancelled line) goes through `order_upsert`. One of them mirrored meanwhile by someone else
+    raises IntegrityError (the caller falls back to `order_upsert`).
+    """
+    built, results = [], []
+    for raw in raws:
+        data = mapping.map_order(raw)
+        if any(line.quantities["qty_canceled"] for line in data.lines):
+            results.append(order_upsert(raw=raw, actor=actor))
+        else:
+            built.append(_new_order(data))
+    with transaction.atomic():
+        _insert_orders([order for order, _ in built])
+        Order.history.bulk_history_create([order for order, _ in built])
+        for order, lines in built:
+            for line in lines:
+                line.order = order
+        OrderLine.objects.bulk_create([line for _, lines in built for line in lines])
+        AuditEvent.objects.bulk_create([_mirrored(order, actor) for order, _ in built])
+        if settings.OMNI_PUSH_ORDERS:
+            pushes = {_push_key(o): o for o, _ in built if _is_new_order_status(o)}
+            outbox.enqueue_new(PUSH_ORDER, orders_by_key=pushes)
+    return results + [UpsertResult(order, created=True, changed=True) for order, _ in built]
+
+
+def _new_order(data: mapping.OrderData) -> tuple[Order, list[OrderLine]]:
+    order = Order(**_order_values(data), fetched_at=timezone.now())
+    shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
+    lines = [
+        OrderLine(item_id=src.item_id, **line_values(src, position, shipping[src.item_id]))
+        for position, src in enumerate(data.lines)
+    ]
+    return order, lines
+
+
+def _insert_orders(orders: list[Order]) -> None:
+    """bulk_create, with the JSON columns as expressions: otherwise each column goes as one
+    array (UNNEST) and psycopg quotes every element with a regex, ~2 ms per 10 kB Magento order.
+    """
+    json_fields = ("raw", "shipping_address", "billing_address")
+    values = [{name: getattr(order, name) for name in json_fields} for order in orders]
+    for order, fields in zip(orders, values, strict=True):
+        for name, value in fields.items():
+            setattr(order, name, Value(value, output_field=JSONField()))
+    Order.objects.bulk_create(orders)
+    for order, fields in zip(orders, values, strict=True):
+        for name, value in fields.items():
+            setattr(order, name, value)
+
+
+def _order_values(data: mapping.OrderData) -> dict[str, Any]:
     values = {
         **data.fields,
         "data_errors": "\n".join(data.errors),
@@ -58,7 +112,13 @@ def _save_order(order: Order | None, data: mapping.OrderData) -> tuple[Order, bo
     }
     if values["magento_state"] == "canceled":
         values["lifecycle"] = OrderLifecycle.CANCELLED
-    changed = _assign(order, values)
+    return values
+
+
+def _save_order(order: Order | None, data: mapping.OrderData) -> tuple[Order, bool]:
+    created = order is None
+    order = order or Order()
+    changed = _assign(order, _order_values(data))
     order.fetched_at = timezone.now()
     if created or changed:
         order.save()
@@ -128,12 +188,7 @@ def _note_changes(
     order: Order, created: bool, before: dict[str, Any], after: dict[str, Any], actor: str
 ) -> None:
     if created:
-        audit.record(
-            "order.mirrored",
-            order=order,
-            actor=actor,
-            message=f"Mirrored from Magento in state {order.magento_state}/{order.magento_status}",
-        )
+        _mirrored(order, actor).save(force_insert=True)
     elif before != after:
         audit.record(
             "order.magento_changed",
@@ -142,6 +197,15 @@ def _note_changes(
             message=_describe_change(before, after),
             data={"before": before, "after": after},
         )
+
+
+def _mirrored(order: Order, actor: str) -> AuditEvent:
+    return audit.entry(
+        "order.mirrored",
+        order=order,
+        actor=actor,
+        message=f"Mirrored from Magento in state {order.magento_state}/{order.magento_status}",
+    )
 
 
 def _describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -160,7 +224,7 @@ def _queue_effects(
 ) -> None:
     if not settings.OMNI_PUSH_ORDERS:
         return
-    queued = order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES
+    queued = _is_new_order_status(order)
     if queued:
         queue_push(order)
     if not (queued or _push_queued(order)):
@@ -177,8 +241,16 @@ def _queue_effects(
         )
 
 
+def _is_new_order_status(order: Order) -> bool:
+    return order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES
+
+
+def _push_key(order: Order) -> str:
+    return f"{PUSH_ORDER}:{order.entity_id}"
+
+
 def queue_push(order: Order) -> None:
-    outbox.enqueue(PUSH_ORDER, key=f"{PUSH_ORDER}:{order.entity_id}", order=order)
+    outbox.enqueue(PUSH_ORDER, key=_push_key(order), order=order)
 
 
 def _push_queued(order: Order) -> bool:

@@ -432,6 +432,7 @@ class RunningServer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # like a real web server; Python's default of 5 drops bursts
 
 
 def _make_handler(sim: Simulator, stopping: threading.Event) -> type[BaseHTTPRequestHandler]:
