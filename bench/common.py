@@ -8,6 +8,7 @@ fake Omni from ``channel.simulators``. Nothing here reaches beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import signal
@@ -235,12 +236,32 @@ def postgres_version() -> str:
     return f"PostgreSQL {row[0].split()[0] if row else '?'}"
 
 
-def header(title: str) -> None:
+def header(title: str, wait_quiet: float | None = None) -> None:
+    wait_for_quiet(wait_quiet)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"# {title}")
     print(f"# {now}; {machine()}")
     print(f"# command: .venv/bin/python {' '.join(sys.argv)}")
     print(f"# load average at start: {load_average()}")
+
+
+def wait_for_quiet(max_load: float | None, timeout: float = 900) -> None:
+    """Wait (at most ``timeout`` s) until the 1-minute load average is below ``max_load``:
+    on a shared machine, other work on the same cores skews every figure."""
+    if max_load is None:
+        return
+    deadline = time.monotonic() + timeout
+    while float(load_average().split()[0]) >= max_load and time.monotonic() < deadline:
+        time.sleep(10)
+
+
+def quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        metavar="LOAD",
+        help="first wait (up to 15 min) until the 1-minute load average is below LOAD",
+    )
 
 
 def load_average() -> str:

@@ -124,8 +124,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--profile", help="write a py-spy profile of the qcluster to this file")
     parser.add_argument("--profile-sync", help="write a py-spy profile of the sync to this file")
+    common.quiet_option(parser)
     args = parser.parse_args()
-    common.header("Intake throughput: Magento -> mirror -> Omni")
+    common.header("Intake throughput: Magento -> mirror -> Omni", args.wait_quiet)
     common.reset_database()
     common.setup_django()
     _no_schedules()
@@ -181,12 +182,14 @@ def run(args: argparse.Namespace, env: dict[str, str], magento: Fake, omni: Fake
             stdout=subprocess.PIPE,
             text=True,
         )
+        backends = BackendCpu()
         with (
             common.profiled(cluster.pid, args.profile),
             common.profiled(sync.pid, args.profile_sync),
         ):
             sync_seconds, sync_rusage = None, None
             while time.monotonic() - started < args.timeout:
+                backends.sample()
                 if sync_seconds is None:
                     pid, status, usage = os.wait4(sync.pid, os.WNOHANG)
                     if pid:
@@ -197,6 +200,7 @@ def run(args: argparse.Namespace, env: dict[str, str], magento: Fake, omni: Fake
                 time.sleep(0.2)
             wall = time.monotonic() - started
         cluster_cpu = common.cpu_seconds(cluster.pid) - cluster_cpu
+        backends.sample()
         time.sleep(2)  # any straggler attempt would show now
         after = {"magento": magento.stats(), "omni": omni.stats()}
     finally:
@@ -208,10 +212,40 @@ def run(args: argparse.Namespace, env: dict[str, str], magento: Fake, omni: Fake
         "sync_rusage": sync_rusage,
         "sync_output": output.strip(),
         "cluster_cpu": cluster_cpu,
+        "postgres_cpu": backends.total(),
         "before": before,
         "after": after,
         "operations": _operations(),
     }
+
+
+class BackendCpu:
+    """CPU used by the PostgreSQL backends serving the benchmark database (sampled each second:
+    a backend's last sample before it exits counts)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[float, float]] = {}
+        self.last = 0.0
+
+    def sample(self) -> None:
+        if time.monotonic() - self.last < 1:
+            return
+        self.last = time.monotonic()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+            pids = [row[0] for row in cursor.fetchall()]
+        for pid in pids:
+            used = common.cpu_seconds(pid)
+            first = self.seen.get(pid, (used, used))[0]
+            self.seen[pid] = (first, used)
+
+    def total(self) -> float:
+        return sum(last - first for first, last in self.seen.values())
 
 
 def _operations() -> dict[str, int]:
@@ -261,6 +295,7 @@ def report(args: argparse.Namespace, result: dict) -> None:
             f"sync CPU {usage.ru_utime + usage.ru_stime:.1f} s"
         )
     print(f"qcluster CPU (all its processes): {result['cluster_cpu']:.1f} s")
+    print(f"PostgreSQL CPU (backends of the benchmark database): {result['postgres_cpu']:.1f} s")
     fake_cpu = (
         magento["cpu"]
         - result["before"]["magento"]["cpu"]

@@ -50,8 +50,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of each query")
     parser.add_argument("--profile", help="write a py-spy profile of the goal shape to this file")
+    common.quiet_option(parser)
     args = parser.parse_args()
-    common.header("Mirror reads: GET /api/omni/orders")
+    common.header("Mirror reads: GET /api/omni/orders", args.wait_quiet)
     sizes = [int(size) for size in args.sizes.split(",")]
     results: dict[int, dict[str, float]] = {}
     for size in sizes:

@@ -29,8 +29,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers")
     parser.add_argument("--profile", help="write a py-spy profile of the proxy to this file")
+    common.quiet_option(parser)
     args = parser.parse_args()
-    common.header("Proxy overhead: GET /api/omni/orders/{orderCode}")
+    common.header("Proxy overhead: GET /api/omni/orders/{orderCode}", args.wait_quiet)
     common.reset_database()
     common.setup_django()
 

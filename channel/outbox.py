@@ -187,7 +187,7 @@ def run_operation(operation_id: int) -> str | None:
     """Claim and run one operation. Returns its new state, or None when not claimed."""
     if not claim(operation_id):
         return None
-    operation = Operation.objects.get(pk=operation_id)
+    operation = Operation.objects.select_related("order").get(pk=operation_id)
     attempt = OperationAttempt.objects.create(
         operation=operation, number=operation.attempts, worker=WORKER_ID
     )
