@@ -1,25 +1,29 @@
 """Mirror reads at scale: GET /api/omni/orders with 1,000 and 100,000 orders on PostgreSQL.
 
-For each size: a fresh benchmark database, ``bench/generate_orders.py`` (500 orders a day ending
-now, so the newest days are alike at every size), the proxy under gunicorn (one sync worker, as in
-production), then ``--requests`` timed calls per query shape over HTTP. Prints the medians, the
-number of SQL queries one page costs, and EXPLAIN ANALYZE of each of them (``--plans``).
+Each size gets its own benchmark database (``proxy_bench_<size>`` next to ``BENCH_DATABASE_URL``),
+filled by ``bench/generate_orders.py`` (500 orders a day ending at generation time, so the newest
+days are alike at every size; ``--reuse`` keeps a database that already has its orders) and
+served by its own gunicorn (one sync worker, as in production). Requests to the sizes alternate,
+so a busy machine slows every size alike. Prints the medians, the number of SQL queries one page
+costs, and with ``--plans`` EXPLAIN ANALYZE of the reads.
 
 The goal shape is Omni's poll: ``status=pending,processing`` created in the last two days, page 1
-of 50. The others show where the cost goes when a query spans the whole history.
+of 50. The others show what a query over the whole history costs.
 
-    .venv/bin/python bench/mirror_reads.py [--sizes 1000,100000] [--requests 50] [--plans]
+    .venv/bin/python bench/mirror_reads.py [--sizes 1000,100000] [--requests 50] [--plans] [--reuse]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import math
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -27,6 +31,7 @@ from bench import common
 from bench.generate_orders import generate
 
 GOAL = "recent"
+PLANNED = (GOAL, "default statuses, no dates", "status=complete, no dates")
 
 
 def shapes(now: datetime) -> dict[str, dict[str, str]]:
@@ -44,67 +49,137 @@ def shapes(now: datetime) -> dict[str, dict[str, str]]:
     }
 
 
+def database_for(size: int) -> str:
+    parts = urlsplit(common.database_url())
+    return parts._replace(path=f"{parts.path}_{size}").geturl()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of each query")
-    parser.add_argument("--profile", help="write a py-spy profile of the goal shape to this file")
+    parser.add_argument("--plans", action="store_true", help="print EXPLAIN ANALYZE of the reads")
+    parser.add_argument("--reuse", action="store_true", help="keep databases already generated")
+    parser.add_argument("--profile", help="write a py-spy profile of the largest size's goal shape")
     common.quiet_option(parser)
     args = parser.parse_args()
-    common.header("Mirror reads: GET /api/omni/orders", args.wait_quiet)
     sizes = [int(size) for size in args.sizes.split(",")]
-    results: dict[int, dict[str, float]] = {}
+    common.setup_django(DATABASE_URL=database_for(sizes[0]))
     for size in sizes:
-        results[size] = measure(size, args)
+        prepare(size, reuse=args.reuse)
+    common.header("Mirror reads: GET /api/omni/orders", args.wait_quiet)
+    keys = {size: _use(size, _api_key) for size in sizes}
+    ends = {size: _use(size, _latest) for size in sizes}
+    with contextlib.ExitStack() as stack:
+        servers = {
+            size: stack.enter_context(
+                common.gunicorn(common.base_env(DATABASE_URL=database_for(size)))
+            )
+            for size in sizes
+        }
+        results = measure(sizes, servers, keys, ends, args)
+    if args.plans:
+        for size in sizes:
+            print(f"\n## Plans with {size:,} orders")
+            for name in PLANNED:
+                print(f"\n### {name}")
+                params = _params(shapes(ends[size])[name])
+                _use(size, functools.partial(_queries, keys[size], params, True))
     summary(sizes, results)
 
 
-def measure(size: int, args: argparse.Namespace) -> dict[str, float]:
-    common.reset_database()
-    common.setup_django()
+def prepare(size: int, *, reuse: bool) -> None:
+    from channel.models import Order
+
+    url = database_for(size)
+    if reuse and _use(size, lambda: _count(Order)) == size:
+        print(f"reusing {url} ({size} orders)")
+        return
+    common.reset_database(url)
+    started = time.monotonic()
+    _use(size, lambda: generate(size))
+    print(f"generated {size} orders into {url} in {time.monotonic() - started:.0f} s")
+
+
+def _count(model: type) -> int | None:
+    from django.db import DatabaseError
+
+    try:
+        return model.objects.count()
+    except DatabaseError:
+        return None
+
+
+def _use(size: int, action: object) -> object:
+    """Run ``action`` with Django's connection pointed at the database of ``size``."""
     from django.db import connection
 
+    connection.close()
+    connection.settings_dict["NAME"] = urlsplit(database_for(size)).path.lstrip("/")
+    try:
+        return action()  # type: ignore[operator]
+    finally:
+        connection.close()
+
+
+def _api_key() -> str:
     from channel.apikeys import api_key_create
     from channel.models import ApiKeyScope
 
-    connection.close()
-    now = datetime.now(UTC).replace(microsecond=0)
-    started = time.monotonic()
-    generate(size, end=now)
-    print(f"\n## {size} orders (generated in {time.monotonic() - started:.0f} s)")
-    _, key = api_key_create(name="bench", scope=ApiKeyScope.OMNI)
-    medians: dict[str, float] = {}
+    return api_key_create(name="bench", scope=ApiKeyScope.OMNI)[1]
+
+
+def _latest() -> datetime:
+    from django.db.models import Max
+
+    from channel.models import Order
+
+    latest = Order.objects.aggregate(latest=Max("magento_created_at"))["latest"]
+    return latest + timedelta(seconds=1)
+
+
+def _params(params: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in params.items() if k != "page" or v != "LAST"}
+
+
+def measure(sizes: list[int], servers: dict, keys: dict, ends: dict, args: argparse.Namespace):
     import requests
 
-    session = requests.Session()
-    session.headers["X-Api-Key"] = key
-    with common.gunicorn(common.base_env()) as proxy:
-        for name, params in shapes(now).items():
-            params = _resolve(params, session, proxy.url)
-            url = f"{proxy.url}/api/omni/orders?{urlencode(params)}"
+    sessions = {size: requests.Session() for size in sizes}
+    for size in sizes:
+        sessions[size].headers["X-Api-Key"] = keys[size]
+    results: dict[int, dict[str, float]] = {size: {} for size in sizes}
+    for name in shapes(ends[sizes[0]]):
+        urls = {}
+        for size in sizes:
+            params = _resolve(shapes(ends[size])[name], sessions[size], servers[size].url)
+            urls[size] = f"{servers[size].url}/api/omni/orders?{urlencode(params)}"
             for _ in range(5):  # warm up the worker and PostgreSQL's buffers
-                _get(session, url)
-            profile = args.profile if name == GOAL and size == max(_sizes(args)) else None
-            with common.profiled(proxy.pid, profile):
-                times, body = [], {}
-                for _ in range(args.requests):
-                    elapsed, body = _get(session, url)
-                    times.append(elapsed)
-            medians[name] = common.median_ms(times)
+                _get(sessions[size], urls[size])
+        times: dict[int, list[float]] = {size: [] for size in sizes}
+        bodies: dict[int, dict] = {}
+        largest = servers[max(sizes)]
+        with common.profiled(largest.pid, args.profile if name == GOAL else None):
+            for _ in range(args.requests):
+                for size in sizes:
+                    elapsed, bodies[size] = _get(sessions[size], urls[size])
+                    times[size].append(elapsed)
+        for size in sizes:
+            results[size][name] = common.median_ms(times[size])
+            queries = _use(size, functools.partial(_queries, keys[size], _query_of(urls[size])))
             print(
-                f"{name:30} median {medians[name]:6.1f} ms  p90 "
-                f"{common.percentile_ms(times, 90):6.1f} ms  totalCount {body['totalCount']:6}"
-                f"  orders {len(body['orders']):3}  {_queries(key, params, plans=False)} queries"
+                f"{size:>7,} orders  {name:28} median {results[size][name]:6.1f} ms  "
+                f"p90 {common.percentile_ms(times[size], 90):6.1f} ms  "
+                f"totalCount {bodies[size]['totalCount']:6}  orders {len(bodies[size]['orders']):3}"
+                f"  {queries} queries"
             )
-            if args.plans and name in (GOAL, "status=complete, no dates"):
-                _queries(key, params, plans=True)
-    connection.close()
-    return medians
+    return results
 
 
-def _sizes(args: argparse.Namespace) -> list[int]:
-    return [int(size) for size in args.sizes.split(",")]
+def _query_of(url: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(urlsplit(url).query))
 
 
 def _resolve(params: dict[str, str], session: object, base: str) -> dict[str, str]:
@@ -124,7 +199,7 @@ def _get(session: object, url: str) -> tuple[float, dict]:
     return elapsed, answer.json()
 
 
-def _queries(key: str, params: dict[str, str], *, plans: bool) -> int:
+def _queries(key: str, params: dict[str, str], plans: bool = False) -> int:
     """Run the page in-process, count its SQL, and EXPLAIN ANALYZE the reads if asked."""
     from django.db import connection
     from django.test import Client
@@ -132,12 +207,12 @@ def _queries(key: str, params: dict[str, str], *, plans: bool) -> int:
 
     with CaptureQueriesContext(connection) as captured:
         Client(HTTP_X_API_KEY=key).get("/api/omni/orders", params)
-    reads = [
-        q["sql"]
-        for q in captured.captured_queries
-        if q["sql"].startswith("SELECT") and '"channel_order' in q["sql"]
-    ]
     if plans:
+        reads = [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].lstrip("(").startswith("SELECT") and '"channel_order' in q["sql"]
+        ]
         with connection.cursor() as cursor:
             for sql in reads:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
