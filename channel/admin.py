@@ -105,10 +105,52 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "payment_method",
         "magento_created_at",
     )
-    search_fields = ("=order_code", "=increment_id", "=entity_id", "customer_email", "=lines__sku")
+    # Any code support staff may have in hand finds the order.
+    search_fields = (
+        "=order_code",
+        "=increment_id",
+        "=entity_id",
+        "customer_email",
+        "=lines__sku",
+        "=shipments__awb_number",
+        "=shipments__shipment_code",
+        "=shipments__shipment_id",
+        "=shipments__manifest_item__manifest__manifest_code",
+        "=returns__return_order_code",
+        "=returns__awb_number",
+    )
     date_hierarchy = "magento_created_at"
     inlines = [OrderLineInline]
     readonly_fields = [f.name for f in Order._meta.fields]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("order_code", "increment_id", "entity_id", "store_id"),
+                    ("magento_state", "magento_status", "lifecycle", "location_code"),
+                    ("customer_name", "customer_email", "is_guest"),
+                    ("payment_method", "currency", "grand_total", "shipping_incl_tax"),
+                    (
+                        "magento_created_at",
+                        "magento_updated_at",
+                        "acknowledged_at",
+                        "pushed_to_omni_at",
+                    ),
+                    "data_errors",
+                    "notes",
+                ]
+            },
+        ),
+        ("Addresses", {"classes": ["collapse"], "fields": ["shipping_address", "billing_address"]}),
+        (
+            "Magento JSON of the last fetch",
+            {
+                "classes": ["collapse"],
+                "fields": ["raw", ("fetched_at", "created_at", "updated_at")],
+            },
+        ),
+    ]
     show_full_result_count = False
     actions = ["repull_from_magento"]
 

@@ -155,11 +155,42 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
         return _result(invoice)
     client = operation_client(operation)
     if not invoice.magento_invoice_id:
-        invoice.magento_invoice_id = _create(client, invoice)
-        Invoice.objects.filter(pk=invoice.pk).update(magento_invoice_id=invoice.magento_invoice_id)
+        outside = invoiced_outside_the_proxy(client, invoice)
+        invoice.magento_invoice_id = (
+            int(outside["entity_id"]) if outside else _create(client, invoice)
+        )
+        invoice.adopted = outside is not None
+        Invoice.objects.filter(pk=invoice.pk).update(
+            magento_invoice_id=invoice.magento_invoice_id, adopted=invoice.adopted
+        )
     invoice = invoice_record(invoice=invoice, raw=client.get_invoice(invoice.magento_invoice_id))
     refresh_quietly(invoice.order, client)
     return _result(invoice)
+
+
+def invoiced_outside_the_proxy(client: MagentoClient, invoice: Invoice) -> dict[str, Any] | None:
+    """The Magento invoice that already covers this shipment's units when Magento invoiced them
+    itself (e.g. at online payment capture), so no second invoice is attempted. None when the
+    units are still open to invoice, or no single invoice covers them: then the proxy asks
+    Magento, which creates the invoice or says why it cannot."""
+    order = invoice.order
+    wanted = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    raw_items = {int(i["item_id"]): i for i in client.get_order(order.entity_id).get("items", [])}
+    if not all(_invoiced_elsewhere(raw_items.get(i, {}), q) for i, q in wanted.items()):
+        return None
+    for candidate in client.search_invoices(order.entity_id):
+        covered = items_of(candidate, set(wanted))
+        if all(covered.get(item_id, 0) >= qty for item_id, qty in wanted.items()):
+            return candidate
+    return None
+
+
+def _invoiced_elsewhere(item: dict[str, Any], qty: int) -> bool:
+    """Too few units are open to invoice, and enough of them were invoiced (not cancelled)."""
+    ordered = float(item.get("qty_ordered") or 0)
+    invoiced = float(item.get("qty_invoiced") or 0)
+    open_qty = ordered - invoiced - float(item.get("qty_canceled") or 0)
+    return open_qty < qty <= invoiced
 
 
 def _create(client: MagentoClient, invoice: Invoice) -> int:
@@ -316,20 +347,6 @@ def _share(line: OrderLine, quantity: int) -> InvoiceRow:
 
 
 # --- the PDF and Omni's body --------------------------------------------------------------------
-def _address(data: dict[str, Any]) -> Address:
-    fields = (
-        "name",
-        "line1",
-        "line2",
-        "line3",
-        "city",
-        "state",
-        "zip",
-        "country",
-        "email",
-        "phone",
-    )
-    return Address(**{name: str(data.get(name) or "") for name in fields})
 
 
 def seller_address() -> Address:
@@ -369,8 +386,8 @@ def invoice_doc(invoice: Invoice) -> InvoiceDoc:
         seller_name=settings.SELLER_NAME,
         seller_address=seller_address(),
         seller_gstin=settings.SELLER_GSTIN,
-        billing_address=_address(order.billing_address),
-        shipping_address=_address(order.shipping_address),
+        billing_address=Address.from_omni(order.billing_address),
+        shipping_address=Address.from_omni(order.shipping_address),
         order_code=order.order_code,
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date or invoice.created_at,

@@ -460,7 +460,12 @@ class Invoice(models.Model):
     state = models.CharField(
         max_length=16, choices=InvoiceState.choices, default=InvoiceState.PENDING
     )
-    magento_invoice_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    # Not unique: when Magento invoiced the order itself (online payment capture), several proxy
+    # shipments share that one invoice (adopted).
+    magento_invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    adopted = models.BooleanField(
+        default=False, help_text="Magento had already invoiced these units; the proxy did not"
+    )
     invoice_number = models.CharField(max_length=64, blank=True, db_index=True)
     invoice_date = models.DateTimeField(null=True, blank=True)
     capture = models.BooleanField(default=False, help_text="Captured online when invoiced")

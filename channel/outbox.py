@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -106,11 +107,28 @@ def enqueue(
     return operation
 
 
+def enqueue_new(kind: str, *, orders_by_key: dict[str, Order]) -> list[Operation]:
+    """Record one operation per key, for keys never used (e.g. of orders created in the same
+    transaction), in one statement; each runs after the commit. A used key raises IntegrityError.
+    """
+    operations = Operation.objects.bulk_create(
+        [
+            Operation(kind=kind, idempotency_key=key, order=order)
+            for key, order in orders_by_key.items()
+        ]
+    )
+    for operation in operations:
+        transaction.on_commit(lambda pk=operation.pk: schedule_run(pk))
+    return operations
+
+
 def schedule_run(operation_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task("channel.tasks.run_operation", operation_id, group="outbox")
+        # save=False: the operation and its attempts are the record; saving each success in
+        # django-q's table as well made its monitor re-read (and prune) that table per task.
+        async_task("channel.tasks.run_operation", operation_id, group="outbox", save=False)
     except Exception:  # the broker being down only delays work: the sweeper finds it
         log.exception("could not queue operation %s; the sweeper will run it", operation_id)
 
@@ -170,7 +188,7 @@ def run_operation(operation_id: int) -> str | None:
     """Claim and run one operation. Returns its new state, or None when not claimed."""
     if not claim(operation_id):
         return None
-    operation = Operation.objects.get(pk=operation_id)
+    operation = Operation.objects.select_related("order").get(pk=operation_id)
     attempt = OperationAttempt.objects.create(
         operation=operation, number=operation.attempts, worker=WORKER_ID
     )
@@ -206,13 +224,33 @@ def _message(exc: Exception) -> str:
 
 
 def backoff_seconds(attempts: int) -> float:
-    base = min(settings.OUTBOX_MAX_BACKOFF_SECONDS, 5 * 2 ** max(0, attempts - 1))
+    first = settings.OUTBOX_BASE_BACKOFF_SECONDS
+    base = min(settings.OUTBOX_MAX_BACKOFF_SECONDS, first * 2 ** min(max(0, attempts - 1), 30))
     return base * random.uniform(0.5, 1.5)
 
 
+def _ours(operation: Operation) -> Any:
+    """The operation while this attempt still holds the claim: a claim that expired mid-run was
+    taken by a later attempt, whose outcome this one must not overwrite."""
+    return Operation.objects.filter(
+        pk=operation.pk, state=OperationState.RUNNING, attempts=operation.attempts
+    )
+
+
+def _overtaken(operation: Operation) -> str:
+    log.warning(
+        "operation %s (%s): attempt %s finished after its claim expired; a later attempt owns it",
+        operation.pk,
+        operation.kind,
+        operation.attempts,
+    )
+    return Operation.objects.get(pk=operation.pk).state
+
+
+@transaction.atomic  # one commit for the operation, its attempt and the flow's heartbeat
 def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, Any]) -> str:
     now = timezone.now()
-    Operation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
+    updated = _ours(operation).update(
         state=OperationState.DONE,
         error_class=ErrorClass.NONE,
         last_error="",
@@ -221,16 +259,19 @@ def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, 
         claimed_until=None,
     )
     _finish_attempt(attempt, "done", "")
+    if not updated:
+        return _overtaken(operation)
     _heartbeat(operation.kind, success=True)
     return OperationState.DONE
 
 
+@transaction.atomic
 def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, message: str) -> str:
     now = timezone.now()
     retry = error_class == ErrorClass.TRANSIENT
     state = OperationState.PENDING if retry else OperationState.FAILED
     delay = backoff_seconds(operation.attempts) if retry else 0
-    Operation.objects.filter(pk=operation.pk, state=OperationState.RUNNING).update(
+    updated = _ours(operation).update(
         state=state,
         error_class=error_class,
         last_error=message,
@@ -238,6 +279,8 @@ def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, mes
         claimed_until=None,
     )
     _finish_attempt(attempt, error_class or "failed", message)
+    if not updated:
+        return _overtaken(operation)
     _heartbeat(operation.kind, success=False, error=message)
     log.warning("operation %s (%s) %s: %s", operation.pk, operation.kind, error_class, message)
     return state
@@ -268,15 +311,22 @@ def touch_flow(flow: str, *, success: bool, error: str = "") -> None:
         FlowState.objects.get_or_create(flow=flow, defaults=fields)
 
 
-def run_due(*, limit: int | None = None) -> int:
-    """Run every due operation once (used by the sweeper and `process_outbox`)."""
+def run_due(*, limit: int | None = None, until: float | None = None) -> int:
+    """Run every due operation once (used by the sweeper and `process_outbox`).
+
+    `until` (a time.monotonic() instant) ends the run early: under steady load new operations are
+    due all the time, and a sweep must not run into its task's timeout, which would kill it in
+    the middle of an operation (left claimed for OUTBOX_CLAIM_SECONDS)."""
     release_stale_claims()
     ran = 0
     batch = limit or settings.OUTBOX_BATCH_SIZE
     while True:
-        ids = due_ids(batch)
-        progressed = [op_id for op_id in ids if run_operation(op_id) is not None]
-        ran += len(progressed)
+        progressed = 0
+        for op_id in due_ids(batch):
+            if until is not None and time.monotonic() >= until:
+                return ran + progressed
+            progressed += run_operation(op_id) is not None
+        ran += progressed
         if not progressed or (limit is not None and ran >= limit):
             return ran
 

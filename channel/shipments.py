@@ -8,6 +8,7 @@ the order's shipments back and adopts the one carrying its tracking number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from channel import audit, invoices, outbox
 from channel.api.errors import ApiError
-from channel.magento import MagentoClient
+from channel.magento import MagentoClient, MagentoError
 from channel.models import (
     AwbSource,
     ErrorClass,
@@ -416,15 +417,54 @@ def ship(operation: Operation) -> dict[str, Any]:
     if shipment.state == ShipmentState.SHIPPED:
         return {"shipmentId": shipment.magento_shipment_id}
     client = operation_client(operation)
-    magento_id = client.ship_order(
+    try:
+        magento_id = _ship(client, shipment)
+    except MagentoError as exc:
+        if not bundle_learn_shipment_type(shipment.order, exc.message):
+            raise
+        magento_id = _ship(client, shipment)  # again, with the item ids Magento asked for
+    shipment_record_shipped(shipment=shipment, magento_shipment_id=magento_id)
+    refresh_quietly(shipment.order, client)
+    return {"shipmentId": magento_id}
+
+
+def _ship(client: MagentoClient, shipment: Shipment) -> int:
+    return client.ship_order(
         shipment.order.entity_id,
         magento_items(shipment),
         _tracks(shipment),
         source_code=source_code(shipment),
     )
-    shipment_record_shipped(shipment=shipment, magento_shipment_id=magento_id)
-    refresh_quietly(shipment.order, client)
-    return {"shipmentId": magento_id}
+
+
+BUNDLE_TYPE = re.compile(r'bundle product "(?P<sku>[^"]+)" has shipment type "(?P<type>\w+)"')
+
+
+def bundle_learn_shipment_type(order: Order, message: str) -> bool:
+    """Magento's REST order does not say how a bundle ships; its refusal does. Point the
+    bundle's lines at the ids Magento asked for (children when "Separately", the parent when
+    "Together"). True when something changed, so the call is worth repeating once."""
+    changed = False
+    for match in BUNDLE_TYPE.finditer(message):
+        parents = [
+            int(i["item_id"])
+            for i in order.raw.get("items") or []
+            if i.get("product_type") == "bundle" and i.get("sku") == match["sku"]
+        ]
+        for line in order.lines.filter(parent_item_id__in=parents):
+            wanted = line.item_id if match["type"] == "Separately" else line.parent_item_id
+            if line.magento_item_id != wanted:
+                line.magento_item_id = wanted
+                line.save(update_fields=["magento_item_id"])
+                changed = True
+    if changed:
+        audit.record(
+            "order.bundle_shipment_type",
+            order=order,
+            message="Magento said how a bundle ships; its item ids were corrected",
+            data={"magento": message[:500]},
+        )
+    return changed
 
 
 def shipment_record_shipped(*, shipment: Shipment, magento_shipment_id: int) -> Shipment:

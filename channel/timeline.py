@@ -11,7 +11,16 @@ from typing import Any
 from django.db.models import Model
 from django.urls import reverse
 
-from channel.models import AuditEvent, CallRecord, Document, Operation, OperationAttempt, Order
+from channel.models import (
+    AuditEvent,
+    CallRecord,
+    Document,
+    Invoice,
+    Operation,
+    OperationAttempt,
+    Order,
+    Shipment,
+)
 
 LIMIT = 300
 
@@ -122,6 +131,12 @@ def order_timeline(order: Order) -> list[Entry]:
     entries += _operations(order)
     entries += _events(order)
     entries += _edits(order.history.select_related("history_user"), "Order")
+    entries += _edits(
+        Shipment.history.filter(order_id=order.pk).select_related("history_user"), "Shipment"
+    )
+    entries += _edits(
+        Invoice.history.filter(order_id=order.pk).select_related("history_user"), "Invoice"
+    )
     entries += _documents(order)
     for source in extra_sources:
         entries += source(order)

@@ -109,13 +109,23 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 1000,
     "ack_failures": True,
-    "poll": 0.5,
+    "poll": env_float("Q_POLL_SECONDS", 0.5),  # ORM broker: how often an idle worker looks
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)  # run tasks inline (tests, debugging)
+
+# The cache holds counters such as failed API-key attempts per client: shared through Redis when
+# there is one (several web processes), per process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- Auth, i18n, static ------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -274,7 +284,13 @@ INVENTORY_RECONCILE_LIMIT = env_int("INVENTORY_RECONCILE_LIMIT", 500, minimum=1)
 
 # --- Outbox and documents ----------------------------------------------------------------------
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
+OUTBOX_BASE_BACKOFF_SECONDS = env_float("OUTBOX_BASE_BACKOFF_SECONDS", 5.0)  # first retry delay
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
+# The `sweep-outbox` schedule fires once a minute; below 60 its task keeps sweeping every this many
+# seconds until the next tick, so retries run soon after they are due (it occupies one Q worker).
+OUTBOX_SWEEP_SECONDS = env_float("OUTBOX_SWEEP_SECONDS", 60.0)
+if OUTBOX_BASE_BACKOFF_SECONDS <= 0 or OUTBOX_SWEEP_SECONDS <= 0:
+    raise ImproperlyConfigured("OUTBOX_BASE_BACKOFF_SECONDS and OUTBOX_SWEEP_SECONDS must be > 0")
 OUTBOX_ALERT_AGE_MINUTES = env_int("OUTBOX_ALERT_AGE_MINUTES", 60, minimum=1)
 OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 300, minimum=10)
 DOCUMENT_SIGNING_KEY = env_secret("DOCUMENT_SIGNING_KEY") or SECRET_KEY
@@ -289,4 +305,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # At DEBUG these log OAuth 1.0a signing internals: the access token, the Authorization header.
+    "loggers": {name: {"level": "WARNING"} for name in ("oauthlib", "requests_oauthlib")},
 }

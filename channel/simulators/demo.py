@@ -140,7 +140,7 @@ def run_demo_simulators(
     omni = OmniSimulator(
         auth_username=DEMO_OMNI_USER, auth_password=DEMO_OMNI_PASSWORD, auth_domain=DEMO_OMNI_DOMAIN
     )
-    seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(hours=3))
+    seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=1))
     player = OmniPlayer(proxy_url, api_key) if proxy_url and api_key else None
     rng = random.Random(42)
     with serve(magento, port=magento_port) as m, serve(omni, port=omni_port) as o:

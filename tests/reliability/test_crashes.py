@@ -1,0 +1,145 @@
+"""Processes dying and the database going away while work is pending (PostgreSQL).
+
+A `qcluster` killed with SIGKILL in the middle of a call to Omni or Magento (the call's effect
+happens, nobody records it), then started again; the database's connections cut (or, opt-in, the
+PostgreSQL cluster restarted) while operations wait. Afterwards every intent has exactly one effect.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from django.db import connection
+
+from channel.models import Operation, OperationState, Order
+from tests.reliability import flows
+from tests.reliability.conftest import needs_processes
+from tests.reliability.flows import OK
+from tests.reliability.harness import restart_postgres, until, wait_for
+from tests.reliability.stage import Stage, cut_database_connections
+
+pytestmark = needs_processes
+# Restarting PostgreSQL disturbs every other database on the server (other test runs): opt-in.
+RESTART_POSTGRES = os.environ.get("RELIABILITY_RESTART_POSTGRES") == "1"
+
+
+def running(*kinds: str) -> bool:
+    busy = Operation.objects.filter(kind__in=kinds, state=OperationState.RUNNING)
+    return busy.values("kind").distinct().count() == len(kinds)
+
+
+def kill_mid_call(stage: Stage, *kinds: str) -> None:
+    """SIGKILL the worker (and its children) while it is inside calls of these kinds."""
+    wait_for(lambda: running(*kinds), timeout=30, what=f"{kinds} to run", interval=0.02)
+    time.sleep(0.3)  # the request has reached the (slow) fake, its answer has not come back
+    stage.proxy.kill("worker1")
+
+
+def test_it_finishes_exactly_once_what_a_killed_worker_left_in_flight(
+    stage_factory: Callable[..., Stage],
+) -> None:
+    stage = stage_factory()
+    magento, omni = stage.magento, stage.omni
+    for lines, method in flows.SAMPLE_ORDERS[:2]:
+        magento.add_order(lines, payment_method=method)
+
+    omni.latency_seconds = 1.0
+    flows.intake(stage, 2)
+    kill_mid_call(stage, "omni.push_order")
+    omni.latency_seconds = 0
+    stage.restart_worker("worker1")  # the claim expires (OUTBOX_CLAIM_SECONDS), then a retry
+    stage.settle()
+    assert sorted(omni.orders) == ["000000001", "000000002"]
+    assert sum(omni.create_attempts.values()) >= 3  # a killed push arrived, then again
+
+    codes = list(Order.objects.order_by("pk").values_list("order_code", flat=True))
+    shipments = {}
+    for code in codes:
+        until(
+            lambda code=code: stage.driver.ack(code),
+            lambda a: a.status == 200 and a.body["successOrders"],
+            timeout=30,
+            what="ack",
+        )
+    magento.latency_seconds = 1.0  # below the read timeout: calls are slow, not lost
+    for n, code in enumerate(codes):
+        items = [
+            {"channelSkuCode": i["channelSkuCode"], "quantityToPack": i["quantity"]}
+            for i in omni.orders[code]["orderItems"]
+        ]
+        shipment_code = stage.driver.pack(code, 7000 + n, items).body["shipmentCode"]
+        awb = stage.driver.label(code, shipment_code).body["awbNumber"]
+        assert stage.driver.handover(code, shipment_code, awb).body == OK
+        shipments[code] = shipment_code
+    kill_mid_call(stage, "magento.create_invoice", "magento.ship")
+    magento.latency_seconds = 0
+    stage.restart_worker("worker1")
+    stage.settle()
+    for code, shipment_code in shipments.items():
+        assert stage.driver.invoice(code, shipment_code).status == 200
+
+    report = stage.check()
+    assert not report.problems, str(report)
+    assert len(magento.invoices) == len(magento.shipments) == 2
+    read_back = Operation.objects.filter(result__readBack=True).values_list("kind", flat=True)
+    assert {"magento.create_invoice", "magento.ship"} <= set(read_back)
+
+
+def test_it_carries_on_when_the_database_drops_every_connection(
+    stage_factory: Callable[..., Stage],
+) -> None:
+    stage = stage_factory()
+    magento = stage.magento
+    for lines, method in flows.SAMPLE_ORDERS:
+        magento.add_order(lines, payment_method=method)
+    flows.intake(stage, 3)
+    stage.settle()
+    codes = list(Order.objects.order_by("pk").values_list("order_code", flat=True))
+    for code in codes:
+        until(
+            lambda code=code: stage.driver.ack(code),
+            lambda a: a.status == 200 and a.body["successOrders"],
+            timeout=30,
+            what="ack",
+        )
+
+    magento.inject("*", ".", "reset", times=100000)  # Magento down: invoices and shipments wait
+    shipments = {}
+    for n, code in enumerate(codes):
+        items = [
+            {"channelSkuCode": i["channelSkuCode"], "quantityToPack": i["quantity"]}
+            for i in stage.omni.orders[code]["orderItems"]
+        ]
+        shipments[code] = stage.driver.pack(code, 8000 + n, items).body["shipmentCode"]
+        awb = stage.driver.label(code, shipments[code]).body["awbNumber"]
+        assert stage.driver.handover(code, shipments[code], awb).body == OK
+    wait_for(
+        lambda: Operation.objects.filter(attempts__gte=2, state=OperationState.PENDING).count()
+        >= 6,
+        timeout=30,
+        what="invoices and shipments to be retrying",
+    )
+    if RESTART_POSTGRES:
+        restart_postgres()
+        connection.close()
+    else:
+        cut = [cut_database_connections()]
+        for _ in range(2):  # also the connections made again right after the first cut
+            time.sleep(0.5)
+            cut.append(cut_database_connections())
+        assert cut[0] >= 2, cut  # the web's and the worker's
+    magento.clear_faults()
+
+    stage.settle()
+    for code, shipment_code in shipments.items():
+        until(
+            lambda code=code, s=shipment_code: stage.driver.invoice(code, s),
+            lambda a: a.status == 200,
+            timeout=30,
+            what="invoice",
+        )
+    report = stage.check()
+    assert not report.problems, str(report)
+    assert all(stage.proxy.alive(name) for name in ("web1", "worker1"))
