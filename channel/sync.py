@@ -10,6 +10,7 @@ entity_id, so the overlap never duplicates an order.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -36,25 +37,37 @@ class SyncReport:
     updated: int = 0
     errors: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=timezone.now)
+    stopped: list[str] = field(default_factory=list)  # streams left for the next run (time)
 
     def __str__(self) -> str:
         text = (
             f"{self.pages} pages, {self.seen} orders seen, "
             f"{self.created} new, {self.updated} changed"
         )
+        if self.stopped:
+            text += f", out of time in {', '.join(self.stopped)} (the next run continues)"
         return text + (f", errors: {'; '.join(self.errors)}" if self.errors else "")
 
 
-def sync_magento(*, client: MagentoClient | None = None) -> SyncReport:
-    """Pull new orders, then changes. A Magento failure leaves the cursor where it was."""
+def sync_magento(
+    *, client: MagentoClient | None = None, seconds: float | None = None
+) -> SyncReport:
+    """Pull new orders, then changes. A Magento failure leaves the cursor where it was.
+
+    `seconds` bounds the run (the schedule's task must end before its timeout kills it mid-page):
+    new orders get the first half, changes the rest; each stream still gets past its cursor, and
+    the next run continues from there."""
     report = SyncReport()
     if FlowState.objects.filter(flow=Flow.INTAKE, paused=True).exists():
         report.errors.append("order intake is paused")
         return report
     client = client or MagentoClient()
+    started = time.monotonic()
+    halfway = None if seconds is None else started + seconds / 2
+    end = None if seconds is None else started + seconds
     try:
-        pull(NEW_ORDERS, "created_at", settings.MAGENTO_NEW_ORDER_STATUSES, client, report)
-        pull(CHANGED_ORDERS, "updated_at", None, client, report)
+        pull(NEW_ORDERS, "created_at", settings.MAGENTO_NEW_ORDER_STATUSES, client, report, halfway)
+        pull(CHANGED_ORDERS, "updated_at", None, client, report, end)
     except MagentoError as exc:
         report.errors.append(exc.message)
         outbox.touch_flow(Flow.INTAKE, success=False, error=exc.message)
@@ -64,8 +77,7 @@ def sync_magento(*, client: MagentoClient | None = None) -> SyncReport:
     return report
 
 
-def _start(name: str) -> datetime:
-    cursor = SyncCursor.objects.filter(name=name).first()
+def _start(cursor: SyncCursor | None) -> datetime:
     if cursor:
         return cursor.value - timedelta(minutes=settings.SYNC_OVERLAP_MINUTES)
     return parse_magento(settings.SYNC_START) or EPOCH
@@ -86,12 +98,22 @@ def pull(
     statuses: list[str] | None,
     client: MagentoClient,
     report: SyncReport,
+    until: float | None = None,
 ) -> None:
-    groups = _filters(cursor_field, _start(name), statuses)
+    """Page through one stream. Out of time (`until`), it stops between pages, but only once its
+    cursor has moved past where it started: the overlap is read again by every run, so a run
+    that stopped inside it would never get further."""
+    cursor = SyncCursor.objects.filter(name=name).first()
+    floor = cursor.value if cursor else None
+    groups = _filters(cursor_field, _start(cursor), statuses)
     size = settings.MAGENTO_PAGE_SIZE
     previous_ids: list[int] = []
     page = 1
+    moved = False
     while True:
+        if moved and until is not None and time.monotonic() >= until:
+            report.stopped.append(name)  # the next run continues from the cursor
+            return
         params = search_params(
             groups, sort=[(cursor_field, "ASC"), ("entity_id", "ASC")], page_size=size, page=page
         )
@@ -102,7 +124,9 @@ def pull(
             return
         report.pages += 1
         _store_page(items, cursor_field, only_known=statuses is None, report=report)
-        _advance(name, max(parse_magento(item[cursor_field]) for item in items))
+        newest = max(parse_magento(item[cursor_field]) for item in items)
+        _advance(name, newest)
+        moved = moved or floor is None or newest > floor
         total = int(result.get("total_count") or 0)
         if len(items) < size or page * size >= total:
             return

@@ -11,7 +11,13 @@ from django.db import DatabaseError, close_old_connections, connection
 from channel import health, inventory, outbox, sync
 
 log = logging.getLogger(__name__)
-SCHEDULE_PERIOD_SECONDS = 60  # the sweep-outbox schedule fires once a minute
+SCHEDULE_PERIOD_SECONDS = 60  # sync-magento and sweep-outbox fire once a minute
+
+
+def _task_budget() -> float:
+    """How long a scheduled task may run: within its period, and well inside the task timeout
+    (a task killed for its time stops in the middle of whatever it was doing)."""
+    return min(SCHEDULE_PERIOD_SECONDS, settings.Q_CLUSTER["timeout"] / 2)
 
 
 def run_operation(operation_id: int) -> str | None:
@@ -24,16 +30,21 @@ def sweep_outbox() -> int:
     period and half the task timeout: a sweep killed for its time would leave the operation it
     was running claimed for OUTBOX_CLAIM_SECONDS."""
     interval = settings.OUTBOX_SWEEP_SECONDS
-    lasts = min(SCHEDULE_PERIOD_SECONDS, settings.Q_CLUSTER["timeout"] / 2)
-    stop_at = time.monotonic() + lasts
+    stop_at = time.monotonic() + _task_budget()
     ran = 0
     while True:
         ran += _sweep_once(stop_at)
         if time.monotonic() + interval > stop_at:
             return ran
         time.sleep(interval)
-        if not connection.in_atomic_block:  # (tests run inside one transaction)
-            close_old_connections()  # a database restarted meanwhile: reconnect next pass
+        _drop_broken_connection()
+
+
+def _drop_broken_connection() -> None:
+    """A connection the database dropped (a restart) is closed so the next pass opens a new
+    one; never inside a transaction (a caller's own, or a test's)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def _sweep_once(stop_at: float) -> int:
@@ -46,7 +57,7 @@ def _sweep_once(stop_at: float) -> int:
 
 
 def sync_magento() -> str:
-    return str(sync.sync_magento())
+    return str(sync.sync_magento(seconds=_task_budget()))
 
 
 def reconcile_inventory() -> str:

@@ -156,3 +156,25 @@ def test_new_orders_are_queued_for_omni_once(magento: MagentoSimulator) -> None:
     magento.advance_clock(60)
     sync_magento()
     assert Operation.objects.filter(kind="omni.push_order").count() == 1
+
+
+def test_a_sync_with_a_time_budget_stops_between_pages_and_the_next_one_continues(
+    magento: MagentoSimulator, settings
+) -> None:
+    settings.MAGENTO_PAGE_SIZE = 2
+    for _ in range(7):
+        simple(magento)
+        magento.advance_clock(60)
+    report = sync_magento(seconds=0)  # out of time at once: each stream stops after a page
+    assert report.pages == 2 and report.stopped == ["new_orders", "changed_orders"]
+    assert str(report).endswith(
+        "out of time in new_orders, changed_orders (the next run continues)"
+    )
+    assert Order.objects.count() == 2
+    # Each next run reads the 5-minute overlap again, then goes past the cursor before stopping.
+    cursors = []
+    for _ in range(3):
+        sync_magento(seconds=0)
+        cursors.append(SyncCursor.objects.get(name="new_orders").value.strftime("%H:%M"))
+    assert cursors == ["09:03", "09:05", "09:06"]
+    assert set(Order.objects.values_list("entity_id", flat=True)) == expected_ids(magento)

@@ -81,3 +81,15 @@ def test_a_database_error_costs_one_pass_not_the_sweep(
     settings.OUTBOX_SWEEP_SECONDS = 0.05
     monkeypatch.setattr(tasks, "SCHEDULE_PERIOD_SECONDS", 0.2)
     assert tasks.sweep_outbox() == 6
+
+
+def test_the_scheduled_sync_has_a_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    budgets: list[float | None] = []
+
+    def sync_magento(*, seconds: float | None = None) -> str:
+        budgets.append(seconds)
+        return "0 pages"
+
+    monkeypatch.setattr(tasks.sync, "sync_magento", sync_magento)
+    assert tasks.sync_magento() == "0 pages"
+    assert budgets == [60]  # the schedule's period; the task timeout (120 s) is twice that

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,10 +253,15 @@ class Proxy:
         self.manage("shell", "-c", code)
 
     def stop(self) -> None:
+        """Kill every process group we started, also where the leader is gone but a child
+        (an orphaned qcluster worker) is not."""
         for name in list(self.processes):
             process = self.processes[name]
             if process.popen.poll() is None:
                 self.kill(name)
+            else:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.popen.pid, signal.SIGKILL)
 
     def owner_of(self, pid: int) -> str:
         """Which of our processes (by process group) a pid belongs to; "" if none."""
@@ -291,14 +296,6 @@ def _answers(url: str) -> bool:
     except requests.RequestException:
         return False
     return True
-
-
-@contextlib.contextmanager
-def running(proxy: Proxy) -> Iterator[Proxy]:
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
 
 
 # --- waiting --------------------------------------------------------------------------------------

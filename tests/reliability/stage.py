@@ -10,7 +10,6 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -19,6 +18,8 @@ from channel.apikeys import api_key_create
 from channel.awb import awb_series_add
 from channel.models import ApiKeyScope, Location, OperationAttempt
 from channel.schedules import ensure_schedules
+from channel.simulators.magento import MagentoSimulator
+from channel.simulators.omni import OmniSimulator
 from tests.reliability import checks
 from tests.reliability.harness import (
     LOCATION,
@@ -62,11 +63,11 @@ class Stage:
     workers: list[str] = field(default_factory=list)
 
     @property
-    def magento(self) -> Any:
+    def magento(self) -> MagentoSimulator:
         return self.fakes.magento
 
     @property
-    def omni(self) -> Any:
+    def omni(self) -> OmniSimulator:
         return self.fakes.omni
 
     def sync(self, timeout: float = 60) -> str:
