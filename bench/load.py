@@ -12,21 +12,24 @@ Starts, on loopback, the whole production shape and drives it the way Omni's war
 * gunicorn with the production settings (DEBUG=false, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1;
   SECURE_SSL_REDIRECT=false only because the load is plain HTTP on loopback), `--workers` x
   `--threads` (gthread);
-* `--users` client threads (closed loop: each sends its next request when the last one answered)
-  for `--duration` seconds. Each iteration is, by the `--mix` weights, one step of an order
-  (acknowledge -> pack -> invoice -> shipping label -> handover, in that order per order, about
-  `--in-flight` orders interleaved), a page of the order list, an order's detail (refreshed from
-  Magento), or an inventory push of 50-200 SKUs that exist in the fake Magento.
+* `--users` client threads for `--duration` seconds, sending `--rate` requests/s between them
+  (Poisson arrivals; fewer when every client is waiting for an answer; `--rate 0`: closed loop).
+  Each request is, by the `--mix` weights, one step of an order (acknowledge -> pack -> invoice ->
+  shipping label -> handover, in that order per order, about `--in-flight` orders interleaved), a
+  page of the order list, an order's detail (refreshed from Magento), or an inventory push of
+  50-200 SKUs that exist in the fake Magento (one push at a time, like Omni's inventory job).
 
 Then it stops the clients, times how long the outbox takes to drain (every invoice created and
 every shipment shipped in Magento), and prints requests/s, latency p50/p95/p99 per endpoint and
 overall, errors (any non-2xx except the expected ones: 409 "invoice pending" from POST /invoices
 while the worker is creating that invoice, after which the step is repeated), the CPU time each
-component used (everything shares this machine's cores), and the outbox drain time. Exits 1 when
-p99 >= 1 s, an error happened, or the outbox did not drain.
+component used (everything shares this machine's cores, and so does whatever else runs on it), and
+the outbox drain time. Exits 1 when an endpoint's p99 >= 1 s, an error happened, an operation
+failed, or the outbox did not drain.
 
     .venv/bin/python bench/load.py                       # 5 minutes (defaults)
     .venv/bin/python bench/load.py --duration 30 --orders 1500   # a smoke run
+    .venv/bin/python bench/load.py --profile /tmp/profile  # plus py-spy profiles of web and worker
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust). The client is plain http.client:
 it shares the CPU with everything else, which the figures show.
@@ -42,6 +45,7 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import secrets
 import signal
 import subprocess
@@ -184,9 +188,13 @@ class Stack:
         return summary
 
 
+def db_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
 def recreate_database(url: str) -> None:
     parts = urlsplit(url)
-    name = parts.path.lstrip("/")
+    name = db_name(url)
     if not name.replace("_", "").isalnum():
         raise SystemExit(f"refusing database name {name!r}")
     admin = urlunsplit(parts._replace(path="/postgres"))
@@ -275,8 +283,20 @@ def _proc_table() -> dict[int, tuple[int, str, float]]:
     return table
 
 
-def cpu_snapshot(roots: dict[str, int]) -> dict[str, dict[int, float]]:
-    """CPU seconds per pid of each named process tree, of PostgreSQL, and of this bench."""
+def _ours_or_shared(pid: int, database: str) -> bool:
+    """A PostgreSQL backend of our database, or one of the server's own processes (WAL writer,
+    checkpointer, ...); not the backends of other databases on the same server."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    client = re.search(r" (\S+) (\S+) (?:[\d.:a-f]+\(\d+\)|\[local\])", title)
+    return client is None or client.group(2) == database
+
+
+def cpu_snapshot(roots: dict[str, int], database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds per pid of each named process tree, of PostgreSQL (our database's backends and
+    the server's own processes), and of this bench."""
     table = _proc_table()
     children: dict[int, list[int]] = defaultdict(list)
     for pid, (ppid, _, _) in table.items():
@@ -290,11 +310,20 @@ def cpu_snapshot(roots: dict[str, int]) -> dict[str, dict[int, float]]:
                 result[name][pid] = table[pid][2]
                 stack.extend(children[pid])
     result["postgresql"] = {
-        pid: cpu for pid, (_, name, cpu) in table.items() if name.startswith("postgres")
+        pid: cpu
+        for pid, (_, name, cpu) in table.items()
+        if name.startswith("postgres") and _ours_or_shared(pid, database)
     }
     own = os.times()
     result["load generator"] = {os.getpid(): own.user + own.system}
     return result
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy since boot (all cores, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict:
@@ -588,7 +617,28 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-def client_loop(omni: Omni, mix: dict[str, float], stop_at: float, think: float) -> None:
+class Pacer:
+    """Hands out send times `1/rate` apart (randomised), shared by all clients: an open-loop
+    offered rate, capped by the number of clients when the server falls behind. rate 0: none."""
+
+    def __init__(self, rate: float, start: float) -> None:
+        self.interval = 1 / rate if rate > 0 else 0.0
+        self.next_at = start
+        self.lock = threading.Lock()
+        self.rng = random.Random(7)
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self.lock:
+            now = time.monotonic()
+            self.next_at = max(self.next_at, now - self.interval)  # no bursts to catch up
+            self.next_at += self.rng.expovariate(1 / self.interval)
+            at = self.next_at
+        time.sleep(max(0.0, at - time.monotonic()))
+
+
+def client_loop(omni: Omni, mix: dict[str, float], stop_at: float, pacer: Pacer) -> None:
     actions = {
         "step": omni.advance,
         "list": omni.list_orders,
@@ -598,10 +648,11 @@ def client_loop(omni: Omni, mix: dict[str, float], stop_at: float, think: float)
     names = list(mix)
     weights = [mix[n] for n in names]
     try:
-        while time.monotonic() < stop_at:
+        while True:
+            pacer.wait()
+            if time.monotonic() >= stop_at:
+                return
             actions[omni.rng.choices(names, weights)[0]]()
-            if think:
-                time.sleep(omni.rng.uniform(0, 2 * think))
     finally:
         omni.client.close()
 
@@ -643,6 +694,24 @@ def start_profiles(
                 "--output", str(folder / f"{name}.txt"),
             ],
         )  # fmt: skip
+
+
+def profile_summary(path: Path, top: int = 15) -> list[str]:
+    """The proxy's functions (channel/*) with the largest share of a profile's samples."""
+    total, inclusive = 0, Counter()
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        names = {
+            frame.rsplit(":", 1)[0] + ")"
+            for frame in stack.split(";")
+            if "(channel/" in frame or "(returns/" in frame
+        }
+        for name in names:
+            inclusive[name] += int(count)
+    return [f"{n / total * 100:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
 
 
 def wait_for_http(port: int, timeout: float = 60) -> None:
@@ -727,11 +796,17 @@ def describe_machine() -> str:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=300, help="seconds of load")
-    parser.add_argument("--users", type=int, default=12, help="client threads (closed loop)")
-    parser.add_argument("--think", type=float, default=0.0, help="mean pause between requests")
+    parser.add_argument("--users", type=int, default=16, help="client threads")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=15.0,
+        help="offered requests/s (Poisson arrivals); 0: each client sends its next request as soon "
+        "as the last one is answered (closed loop)",
+    )
     parser.add_argument("--mix", type=parse_mix, default=parse_mix(DEFAULT_MIX))
     parser.add_argument("--in-flight", type=int, default=40, help="orders worked on at once")
-    parser.add_argument("--orders", type=int, default=6000, help="orders seeded in Magento")
+    parser.add_argument("--orders", type=int, default=3000, help="orders seeded in Magento")
     parser.add_argument("--skus", type=int, default=1000, help="products for inventory pushes")
     parser.add_argument(
         "--latency",
@@ -818,10 +893,12 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
         "qcluster": qcluster.pid,
         "simulators": stack.sim.pid if stack.sim else 0,
     }
-    cpu_before = cpu_snapshot(roots)
+    cpu_before = cpu_snapshot(roots, db_name(args.database_url))
+    busy_before = machine_busy_seconds()
     load_before = os.getloadavg()
     print(
-        f"load: {args.users} users for {args.duration:.0f} s; gunicorn {args.workers} workers x "
+        f"load: {args.users} users, offered rate {args.rate or 'unlimited'}/s, for "
+        f"{args.duration:.0f} s; gunicorn {args.workers} workers x "
         f"{args.threads} threads; qcluster {args.q_workers} workers; stock mode {args.stock_mode}"
     )
     if args.profile:
@@ -829,6 +906,7 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
         start_profiles(stack, args.profile, args.duration, targets)
     started = time.monotonic()
     stop_at = started + args.duration
+    pacer = Pacer(args.rate, started)
     threads = [
         threading.Thread(
             target=client_loop,
@@ -844,7 +922,7 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
                 ),
                 args.mix,
                 stop_at,
-                args.think,
+                pacer,
             ),
             name=f"user-{n}",
         )
@@ -855,7 +933,8 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    cpu_after = cpu_snapshot(roots)
+    cpu_after = cpu_snapshot(roots, db_name(args.database_url))
+    busy = machine_busy_seconds() - busy_before
     load_after = os.getloadavg()
 
     print("load over; waiting for the outbox to drain ...")
@@ -888,15 +967,23 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
     for what, count in recorder.errors.most_common():
         print(f"ERROR {what}: {count}, e.g. {recorder.error_examples[what]}")
     cpu = cpu_used(cpu_before, cpu_after)
+    cpu["other processes"] = max(0.0, busy - sum(cpu.values()))
     print(
-        "CPU seconds used during the load (of "
-        f"{elapsed * (os.cpu_count() or 1):.0f} available): "
-        + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
+        f"CPU seconds used during the load ({elapsed * (os.cpu_count() or 1):.0f} available, "
+        f"{busy:.0f} used): " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
     )
     drain_text = f"{drain:.1f} s" if drain is not None else f"NOT within {args.drain_timeout:.0f} s"
     print(f"outbox: {backlog} operations open when the load stopped; drained in {drain_text}")
     print("operations: " + ", ".join(f"{k} {v}" for k, v in ops.items()))
     print(f"shipments: {shipments}; invoices: {invoices}")
+    if args.profile:
+        for name in ("gunicorn", "qcluster"):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                stack.procs[f"py-spy-{name}"].wait(timeout=60)
+            report = args.profile / f"{name}.txt"
+            if report.exists():
+                print(f"profile {report} (share of GIL-holding samples, inclusive):")
+                print("\n".join(profile_summary(report)))
 
     if args.json:
         args.json.write_text(
