@@ -163,7 +163,12 @@ class Stack:
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
         log = open(self.scratch / f"{name}.log", "ab")  # closed when the process ends
         proc = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() ends its children too
         )
         self.procs[name] = proc
         return proc
@@ -177,7 +182,9 @@ class Stack:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 print(f"{name} did not stop in 30 s; killing it", file=sys.stderr)
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         summary: dict[str, Any] = {}
         if self.sim is not None and self.sim_conn is not None:
             with contextlib.suppress(OSError, EOFError):
@@ -864,9 +871,9 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
     key = stack.manage("create_api_key", "load").strip().splitlines()[-1]
     stack.manage("demo_data")
     print(f"migrated, key and AWB series made in {time.monotonic() - t0:.1f} s")
-    qcluster = stack.start("qcluster", [PYTHON, "manage.py", "qcluster"])  # pushes while we sync
     t0 = time.monotonic()
     print(f"sync_magento: {stack.manage('sync_magento').strip()} in {time.monotonic() - t0:.1f} s")
+    qcluster = stack.start("qcluster", [PYTHON, "manage.py", "qcluster"])
     drained = wait_for_drain(args.database_url, args.drain_timeout, "order pushes")
     if drained is None:
         raise SystemExit("the order pushes to Omni did not drain before the load")

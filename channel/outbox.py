@@ -110,7 +110,9 @@ def schedule_run(operation_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task("channel.tasks.run_operation", operation_id, group="outbox")
+        # save=False: the operation and its attempts are the record; saving each success in
+        # django-q's table as well made its monitor re-read (and prune) that table per task.
+        async_task("channel.tasks.run_operation", operation_id, group="outbox", save=False)
     except Exception:  # the broker being down only delays work: the sweeper finds it
         log.exception("could not queue operation %s; the sweeper will run it", operation_id)
 

@@ -105,11 +105,7 @@ Q_CLUSTER = {
     "retry": env_int("Q_RETRY_SECONDS", 180, minimum=20),
     "max_attempts": 1,  # the outbox owns retries; a lost task is swept up by the schedule
     "catch_up": False,
-    # Successful tasks are not kept: the outbox records every run (Operation, OperationAttempt,
-    # CallRecord), and django-q2 prunes a positive limit by loading every kept task on every
-    # task's completion (1000 rows each time: most of the worker's CPU under load, see
-    # docs/benchmarks.md "Load"). Failed tasks are still kept.
-    "save_limit": -1,
+    "save_limit": 1000,
     "ack_failures": True,
     "poll": 0.5,
 }
