@@ -347,20 +347,6 @@ def _share(line: OrderLine, quantity: int) -> InvoiceRow:
 
 
 # --- the PDF and Omni's body --------------------------------------------------------------------
-def _address(data: dict[str, Any]) -> Address:
-    fields = (
-        "name",
-        "line1",
-        "line2",
-        "line3",
-        "city",
-        "state",
-        "zip",
-        "country",
-        "email",
-        "phone",
-    )
-    return Address(**{name: str(data.get(name) or "") for name in fields})
 
 
 def seller_address() -> Address:
@@ -400,8 +386,8 @@ def invoice_doc(invoice: Invoice) -> InvoiceDoc:
         seller_name=settings.SELLER_NAME,
         seller_address=seller_address(),
         seller_gstin=settings.SELLER_GSTIN,
-        billing_address=_address(order.billing_address),
-        shipping_address=_address(order.shipping_address),
+        billing_address=Address.from_omni(order.billing_address),
+        shipping_address=Address.from_omni(order.shipping_address),
         order_code=order.order_code,
         invoice_number=invoice.invoice_number,
         invoice_date=invoice.invoice_date or invoice.created_at,

@@ -223,13 +223,7 @@ def location_address(location_code: str) -> Address:
 
 
 def order_address(order: Order) -> Address:
-    address = order.shipping_address or {}
-    fields = ("line1", "line2", "line3", "city", "state", "zip", "phone", "email")
-    return Address(
-        name=address.get("name") or order.customer_name,
-        country=address.get("country") or "IN",
-        **{name: str(address.get(name) or "") for name in fields},
-    )
+    return Address.from_omni(order.shipping_address or {}, default_name=order.customer_name)
 
 
 def _decimal(value: Any) -> Decimal:

@@ -7,10 +7,12 @@ PDF bytes. Sequences are stored as tuples (lists passed in are converted).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 ZERO = Decimal("0")
 
@@ -33,6 +35,16 @@ class Address:
     phone: str = ""
     email: str = ""
     gstin: str | None = None
+
+    @classmethod
+    def from_omni(cls, data: Mapping[str, Any], *, default_name: str = "") -> Address:
+        """From an address in Omni's shape (name, line1..3, city, state, zip, country, ...)."""
+        text = {
+            name: str(data.get(name) or "")
+            for name in ("line1", "line2", "line3", "city", "state", "zip", "phone", "email")
+        }
+        name = str(data.get("name") or default_name)
+        return cls(name=name, country=str(data.get("country") or "IN"), **text)
 
     @property
     def street_lines(self) -> tuple[str, ...]:
