@@ -2,7 +2,7 @@
 
 Every script runs as ``.venv/bin/python bench/<name>.py``: it puts the project on ``sys.path``,
 points Django at a dedicated benchmark database (``BENCH_DATABASE_URL``, default
-``postgres://postgres@127.0.0.1:5432/proxy_bench``), and talks to the loopback fake Magento and
+``postgres://postgres@127.0.0.1:5432/proxy_perf_bench``), and talks to the loopback fake Magento and
 fake Omni from ``channel.simulators``. Nothing here reaches beyond 127.0.0.1.
 """
 
@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/proxy_bench"
+# Not proxy_bench: bench/soak.py and bench/multiworker.py drop and create that one.
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/proxy_perf_bench"
 MAGENTO_TOKEN = "bench-integration-token"
 OMNI_AUTH = {"username": "bench-user", "password": "bench-pass", "domain": "bench"}
 

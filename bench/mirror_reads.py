@@ -1,11 +1,11 @@
 """Mirror reads at scale: GET /api/omni/orders with 1,000 and 100,000 orders on PostgreSQL.
 
-Each size gets its own benchmark database (``proxy_bench_<size>`` next to ``BENCH_DATABASE_URL``),
-filled by ``bench/generate_orders.py`` (500 orders a day ending at generation time, so the newest
-days are alike at every size; ``--reuse`` keeps a database that already has its orders) and
-served by its own gunicorn (one sync worker, as in production). Requests to the sizes alternate,
-so a busy machine slows every size alike. Prints the medians, the number of SQL queries one page
-costs, and with ``--plans`` EXPLAIN ANALYZE of the reads.
+Each size gets its own benchmark database (``proxy_perf_bench_<size>``, next to
+``BENCH_DATABASE_URL``), filled by ``bench/generate_orders.py`` (500 orders a day ending at
+generation time, so the newest days are alike at every size; ``--reuse`` keeps a database that
+already has its orders) and served by its own gunicorn (one sync worker, as in production).
+Requests to the sizes alternate, so a busy machine slows every size alike. Prints the medians,
+the number of SQL queries one page costs, and with ``--plans`` EXPLAIN ANALYZE of the reads.
 
 The goal shape is Omni's poll: ``status=pending,processing`` created in the last two days, page 1
 of 50. The others show what a query over the whole history costs.
