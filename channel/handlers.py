@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from channel import audit, mapping
@@ -31,9 +32,10 @@ def push_order(operation: Operation) -> dict[str, Any]:
     except OmniError as exc:
         if not (operation.attempts > 1 and _already_exists(exc)):
             raise
-    order.pushed_to_omni_at = timezone.now()
-    order.save(update_fields=["pushed_to_omni_at", "updated_at"])
-    audit.record("order.pushed", order=order, message="Created at Omni (Create Outward Order)")
+    with transaction.atomic():
+        order.pushed_to_omni_at = timezone.now()
+        order.save(update_fields=["pushed_to_omni_at", "updated_at"])
+        audit.record("order.pushed", order=order, message="Created at Omni (Create Outward Order)")
     return {"orderCode": order.order_code}
 
 

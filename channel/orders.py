@@ -9,12 +9,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import JSONField, Value
 from django.utils import timezone
 
 from channel import audit, mapping, outbox
-from channel.models import Order, OrderLifecycle, OrderLine
+from channel.models import AuditEvent, Order, OrderLifecycle, OrderLine
 
 PUSH_ORDER = "omni.push_order"
+NOT_PUSHED = "Not sent to Omni: it has no line to ship (virtual or downloadable only)"
 CUSTOMER_CANCEL = "omni.customer_cancel"
 UPDATE_PROPERTIES = "omni.update_properties"
 
@@ -28,7 +30,11 @@ class UpsertResult:
 
 
 def order_upsert(*, raw: dict[str, Any], actor: str = "magento") -> UpsertResult:
-    """Store one Magento order (keyed on entity_id) and queue what its changes require."""
+    """Store one Magento order (keyed on entity_id) and queue what its changes require.
+
+    Only rows whose values changed are written: refreshing an unchanged order (Omni's single-order
+    GET, the sync's overlap window) reads the order and its lines once and touches `fetched_at`.
+    """
     data = mapping.map_order(raw)
     try:
         return _upsert(data, actor)
@@ -43,60 +49,158 @@ def _upsert(data: mapping.OrderData, actor: str) -> UpsertResult:
         order = Order.objects.select_for_update().filter(entity_id=data.fields["entity_id"]).first()
         if order and order.magento_updated_at > data.fields["magento_updated_at"]:
             return UpsertResult(order, created=False, changed=False, stale=True)
-        before = _snapshot(order)
+        lines = list(order.lines.all()) if order else []
+        before = _snapshot(order, lines)
         order, created = _save_order(order, data)
-        _save_lines(order, data)
-        after = _snapshot(order)
+        lines = _save_lines(order, data, lines)
+        after = _snapshot(order, lines)
         _note_changes(order, created, before, after, actor)
-        _queue_effects(order, created, before, after)
+        _queue_effects(order, lines, before, after)
     return UpsertResult(order, created=created, changed=created or before != after)
+
+
+def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list[UpsertResult]:
+    """Mirror Magento orders that are not in the mirror yet, many at a time (the sync's pages).
+
+    For each order the same rows as `order_upsert` writes for a new one (the order, its lines, a
+    history row, the `order.mirrored` entry and the push to Omni), in six statements for the lot
+    instead of about twelve per order. An order that needs more than a push (it arrives with a
+    cancelled line) goes through `order_upsert`. One of them mirrored meanwhile by someone else
+    raises IntegrityError (the caller falls back to `order_upsert`).
+    """
+    built, results = [], []
+    for raw in raws:
+        data = mapping.map_order(raw)
+        if any(line.quantities["qty_canceled"] for line in data.lines):
+            results.append(order_upsert(raw=raw, actor=actor))
+        else:
+            built.append(_new_order(data))
+    with transaction.atomic():
+        _insert_orders([order for order, _ in built])
+        Order.history.bulk_history_create([order for order, _ in built])
+        for order, lines in built:
+            for line in lines:
+                line.order = order
+        OrderLine.objects.bulk_create([line for _, lines in built for line in lines])
+        AuditEvent.objects.bulk_create([_mirrored(order, actor) for order, _ in built])
+        if settings.OMNI_PUSH_ORDERS:
+            new = [(o, lines) for o, lines in built if _is_new_order_status(o)]
+            pushes = {_push_key(o): o for o, lines in new if lines}
+            outbox.enqueue_new(PUSH_ORDER, orders_by_key=pushes)
+            AuditEvent.objects.bulk_create(
+                [
+                    AuditEvent(
+                        order=o, action="order.not_pushed", actor="system", message=NOT_PUSHED
+                    )
+                    for o, lines in new
+                    if not lines
+                ]
+            )
+    return results + [UpsertResult(order, created=True, changed=True) for order, _ in built]
+
+
+def _new_order(data: mapping.OrderData) -> tuple[Order, list[OrderLine]]:
+    order = Order(**_order_values(data), fetched_at=timezone.now())
+    shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
+    lines = [
+        OrderLine(item_id=src.item_id, **line_values(src, position, shipping[src.item_id]))
+        for position, src in enumerate(data.lines)
+    ]
+    return order, lines
+
+
+def _insert_orders(orders: list[Order]) -> None:
+    """bulk_create, with the JSON columns as expressions: otherwise each column goes as one
+    array (UNNEST) and psycopg quotes every element with a regex, ~2 ms per 10 kB Magento order.
+    """
+    json_fields = ("raw", "shipping_address", "billing_address")
+    values = [{name: getattr(order, name) for name in json_fields} for order in orders]
+    for order, fields in zip(orders, values, strict=True):
+        for name, value in fields.items():
+            setattr(order, name, Value(value, output_field=JSONField()))
+    Order.objects.bulk_create(orders)
+    for order, fields in zip(orders, values, strict=True):
+        for name, value in fields.items():
+            setattr(order, name, value)
+
+
+def _order_values(data: mapping.OrderData) -> dict[str, Any]:
+    values = {
+        **data.fields,
+        "data_errors": "\n".join(data.errors),
+        "notes": "\n".join(data.notes),
+    }
+    if values["magento_state"] == "canceled":
+        values["lifecycle"] = OrderLifecycle.CANCELLED
+    return values
 
 
 def _save_order(order: Order | None, data: mapping.OrderData) -> tuple[Order, bool]:
     created = order is None
     order = order or Order()
-    for name, value in data.fields.items():
-        setattr(order, name, value)
-    order.data_errors = "\n".join(data.errors)
-    order.notes = "\n".join(data.notes)
+    changed = _assign(order, _order_values(data))
     order.fetched_at = timezone.now()
-    if order.magento_state == "canceled":
-        order.lifecycle = OrderLifecycle.CANCELLED
-    order.save()
+    if created or changed:
+        order.save()
+    else:  # nothing to record: no history row, one small update
+        Order.objects.filter(pk=order.pk).update(fetched_at=order.fetched_at)
     return order, created
 
 
-def _save_lines(order: Order, data: mapping.OrderData) -> None:
+def _assign(instance: Order | OrderLine, values: dict[str, Any]) -> bool:
+    """Set `values` on `instance`; True when any of them differed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def _save_lines(order: Order, data: mapping.OrderData, lines: list[OrderLine]) -> list[OrderLine]:
+    """Update changed lines, insert new ones; returns every line of the order."""
     shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
-    existing = {line.item_id: line for line in order.lines.all()}
+    existing = {line.item_id: line for line in lines}
+    new_lines = []
     for position, src in enumerate(data.lines):
-        line = existing.get(src.item_id) or OrderLine(order=order, item_id=src.item_id)
-        units = src.quantities["qty_ordered"] or 1
-        line.magento_item_id = src.magento_item_id
-        line.parent_item_id = src.parent_item_id
-        line.position = position
-        line.sku = src.sku
-        line.name = src.name
-        line.product_type = src.product_type
-        for name, value in src.quantities.items():
-            setattr(line, name, value)
-        line.selling_price_per_unit = src.price_incl_tax
-        line.price_excl_tax = src.price_excl_tax
-        line.discount_per_unit = mapping.money(src.discount_total / units)
-        line.shipping_charge_per_unit = shipping[src.item_id]
-        line.tax_percent = src.tax_percent
-        line.tax_amount = src.tax_amount
-        line.row_total_incl_tax = src.row_total_incl_tax
-        line.save()
+        line = existing.get(src.item_id)
+        values = line_values(src, position, shipping[src.item_id])
+        if line is None:
+            new_lines.append(OrderLine(order=order, item_id=src.item_id, **values))
+        elif _assign(line, values):
+            line.save()
+    OrderLine.objects.bulk_create(new_lines)
+    return sorted([*lines, *new_lines], key=lambda line: line.position)
 
 
-def _snapshot(order: Order | None) -> dict[str, Any]:
+def line_values(src: mapping.LineData, position: int, shipping: Any) -> dict[str, Any]:
+    """The mirror's OrderLine fields for one mapped Magento line (`shipping`: per unit)."""
+    units = src.quantities["qty_ordered"] or 1
+    return {
+        "magento_item_id": src.magento_item_id,
+        "parent_item_id": src.parent_item_id,
+        "position": position,
+        "sku": src.sku,
+        "name": src.name,
+        "product_type": src.product_type,
+        **src.quantities,
+        "selling_price_per_unit": src.price_incl_tax,
+        "price_excl_tax": src.price_excl_tax,
+        "discount_per_unit": mapping.money(src.discount_total / units),
+        "shipping_charge_per_unit": shipping,
+        "tax_percent": src.tax_percent,
+        "tax_amount": src.tax_amount,
+        "row_total_incl_tax": src.row_total_incl_tax,
+    }
+
+
+def _snapshot(order: Order | None, lines: list[OrderLine]) -> dict[str, Any]:
     if order is None or order.pk is None:
         return {}
     return {
         "state": order.magento_state,
         "status": order.magento_status,
-        "canceled": {str(line.item_id): line.qty_canceled for line in order.lines.all()},
+        "canceled": {str(line.item_id): line.qty_canceled for line in lines},
     }
 
 
@@ -104,12 +208,7 @@ def _note_changes(
     order: Order, created: bool, before: dict[str, Any], after: dict[str, Any], actor: str
 ) -> None:
     if created:
-        audit.record(
-            "order.mirrored",
-            order=order,
-            actor=actor,
-            message=f"Mirrored from Magento in state {order.magento_state}/{order.magento_status}",
-        )
+        _mirrored(order, actor).save(force_insert=True)
     elif before != after:
         audit.record(
             "order.magento_changed",
@@ -118,6 +217,15 @@ def _note_changes(
             message=_describe_change(before, after),
             data={"before": before, "after": after},
         )
+
+
+def _mirrored(order: Order, actor: str) -> AuditEvent:
+    return audit.entry(
+        "order.mirrored",
+        order=order,
+        actor=actor,
+        message=f"Mirrored from Magento in state {order.magento_state}/{order.magento_status}",
+    )
 
 
 def _describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -132,15 +240,16 @@ def _describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 # --- effects on Omni (the outbox) ----------------------------------------------------------------
 def _queue_effects(
-    order: Order, created: bool, before: dict[str, Any], after: dict[str, Any]
+    order: Order, lines: list[OrderLine], before: dict[str, Any], after: dict[str, Any]
 ) -> None:
     if not settings.OMNI_PUSH_ORDERS:
         return
-    if order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES and _has_lines(order, created):
+    queued = _is_new_order_status(order) and _has_lines(order, lines, created=not before)
+    if queued:
         queue_push(order)
-    if not _push_queued(order):
+    if not (queued or _push_queued(order)):
         return
-    if _customer_cancelled(order, before):
+    if _customer_cancelled(lines, before):
         queue_customer_cancel(order)
     was_held = before.get("state") == "holded"
     if before and was_held != (after["state"] == "holded"):
@@ -152,33 +261,37 @@ def _queue_effects(
         )
 
 
-def _has_lines(order: Order, created: bool) -> bool:
+def _is_new_order_status(order: Order) -> bool:
+    return order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES
+
+
+def _has_lines(order: Order, lines: list[OrderLine], *, created: bool) -> bool:
     """An order with nothing to ship (virtual only) is not sent to Omni: Omni refuses it."""
-    if order.lines.exists():
+    if lines:
         return True
     if created:
-        audit.record(
-            "order.not_pushed",
-            order=order,
-            message="Not sent to Omni: it has no line to ship (virtual or downloadable only)",
-        )
+        audit.record("order.not_pushed", order=order, message=NOT_PUSHED)
     return False
 
 
+def _push_key(order: Order) -> str:
+    return f"{PUSH_ORDER}:{order.entity_id}"
+
+
 def queue_push(order: Order) -> None:
-    outbox.enqueue(PUSH_ORDER, key=f"{PUSH_ORDER}:{order.entity_id}", order=order)
+    outbox.enqueue(PUSH_ORDER, key=_push_key(order), order=order)
 
 
 def _push_queued(order: Order) -> bool:
     return order.operations.filter(kind=PUSH_ORDER).exists()
 
 
-def _customer_cancelled(order: Order, before: dict[str, Any]) -> bool:
+def _customer_cancelled(lines: list[OrderLine], before: dict[str, Any]) -> bool:
     """A line's Magento qty_canceled rose beyond what Omni itself asked to cancel."""
     old = before.get("canceled", {})
     return any(
         line.qty_canceled > max(old.get(str(line.item_id), 0), line.qty_cancelled_by_omni)
-        for line in order.lines.all()
+        for line in lines
     )
 
 

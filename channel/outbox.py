@@ -107,11 +107,28 @@ def enqueue(
     return operation
 
 
+def enqueue_new(kind: str, *, orders_by_key: dict[str, Order]) -> list[Operation]:
+    """Record one operation per key, for keys never used (e.g. of orders created in the same
+    transaction), in one statement; each runs after the commit. A used key raises IntegrityError.
+    """
+    operations = Operation.objects.bulk_create(
+        [
+            Operation(kind=kind, idempotency_key=key, order=order)
+            for key, order in orders_by_key.items()
+        ]
+    )
+    for operation in operations:
+        transaction.on_commit(lambda pk=operation.pk: schedule_run(pk))
+    return operations
+
+
 def schedule_run(operation_id: int) -> None:
     from django_q.tasks import async_task
 
     try:
-        async_task("channel.tasks.run_operation", operation_id, group="outbox")
+        # save=False: the operation and its attempts are the record; saving each success in
+        # django-q's table as well made its monitor re-read (and prune) that table per task.
+        async_task("channel.tasks.run_operation", operation_id, group="outbox", save=False)
     except Exception:  # the broker being down only delays work: the sweeper finds it
         log.exception("could not queue operation %s; the sweeper will run it", operation_id)
 
@@ -171,7 +188,7 @@ def run_operation(operation_id: int) -> str | None:
     """Claim and run one operation. Returns its new state, or None when not claimed."""
     if not claim(operation_id):
         return None
-    operation = Operation.objects.get(pk=operation_id)
+    operation = Operation.objects.select_related("order").get(pk=operation_id)
     attempt = OperationAttempt.objects.create(
         operation=operation, number=operation.attempts, worker=WORKER_ID
     )
@@ -230,6 +247,7 @@ def _overtaken(operation: Operation) -> str:
     return Operation.objects.get(pk=operation.pk).state
 
 
+@transaction.atomic  # one commit for the operation, its attempt and the flow's heartbeat
 def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, Any]) -> str:
     now = timezone.now()
     updated = _ours(operation).update(
@@ -247,6 +265,7 @@ def _succeed(operation: Operation, attempt: OperationAttempt, result: dict[str, 
     return OperationState.DONE
 
 
+@transaction.atomic
 def _fail(operation: Operation, attempt: OperationAttempt, error_class: str, message: str) -> str:
     now = timezone.now()
     retry = error_class == ErrorClass.TRANSIENT

@@ -20,6 +20,8 @@ SECRET_SETTINGS = (
     "SECRET_KEY",
     "DOCUMENT_SIGNING_KEY",
 )
+# Every string SECRET_FIELDS matches contains one of these (lower case).
+SECRET_WORDS = ("password", "secret", "token", "authorization", "apikey", "api-key", "api_key")
 MASK = "***"
 
 
@@ -49,12 +51,21 @@ def redact_text(text: str) -> str:
         return text
     for secret in (*_configured_secrets(), *_runtime_secrets):
         text = text.replace(secret, MASK)
-    if text[:1] in "{[":
+    # Only a body with a secret-looking key needs the (slow, for a page of orders) JSON round
+    # trip; any other body is kept as it was sent.
+    if text[:1] in "{[" and _may_name_a_secret(text):
         try:
             return json.dumps(redact_data(json.loads(text)), ensure_ascii=False)
         except (ValueError, RecursionError):  # not JSON, or nested too deeply to walk
             return text
     return text
+
+
+def _may_name_a_secret(text: str) -> bool:
+    """Whether SECRET_FIELDS could match somewhere in `text` (plain substring search: the
+    case-insensitive regex takes ~4 ms on a 90 kB page of orders, this ~0.3 ms)."""
+    lowered = text.lower()
+    return any(word in lowered for word in SECRET_WORDS)
 
 
 def redact_data(value: Any) -> Any:

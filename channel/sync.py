@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from channel import orders, outbox
 from channel.magento import MagentoClient, MagentoError, SearchFilter, search_params
@@ -34,6 +36,7 @@ class SyncReport:
     created: int = 0
     updated: int = 0
     errors: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=timezone.now)
     stopped: list[str] = field(default_factory=list)  # streams left for the next run (time)
 
     def __str__(self) -> str:
@@ -134,19 +137,47 @@ def pull(
 def _store_page(
     items: list[dict], cursor_field: str, *, only_known: bool, report: SyncReport
 ) -> None:
-    known = set(
-        Order.objects.filter(entity_id__in=[int(i["entity_id"]) for i in items]).values_list(
-            "entity_id", flat=True
-        )
-    )
+    """Upsert a page in one transaction (one commit, not one per order)."""
+    known = {
+        entity_id: (updated_at, fetched_at)
+        for entity_id, updated_at, fetched_at in Order.objects.filter(
+            entity_id__in=[int(i["entity_id"]) for i in items]
+        ).values_list("entity_id", "magento_updated_at", "fetched_at")
+    }
+    new, changed = [], []
     for raw in items:
         report.seen += 1
+        entity_id = int(raw["entity_id"])
         is_new_status = raw.get("status") in settings.MAGENTO_NEW_ORDER_STATUSES
-        if only_known and int(raw["entity_id"]) not in known and not is_new_status:
+        if only_known and entity_id not in known and not is_new_status:
             continue
-        result = orders.order_upsert(raw=raw)
+        if entity_id not in known:
+            new.append(raw)
+        elif not _stored_this_run(known[entity_id], raw, report):
+            changed.append(raw)
+    with transaction.atomic():
+        results = [orders.order_upsert(raw=raw) for raw in changed] + _create(new)
+    for result in results:
         report.created += int(result.created)
         report.updated += int(result.changed and not result.created)
+
+
+def _create(raws: list[dict]) -> list[orders.UpsertResult]:
+    """New orders in bulk; one way or another a concurrent writer got first: one at a time."""
+    if not raws:
+        return []
+    try:
+        with transaction.atomic():
+            return orders.orders_create(raws=raws)
+    except IntegrityError:
+        return [orders.order_upsert(raw=raw) for raw in raws]
+
+
+def _stored_this_run(stored: tuple[datetime, datetime], raw: dict, report: SyncReport) -> bool:
+    """This run already stored this version (new orders also show up as changed ones)."""
+    updated_at, fetched_at = stored
+    version = parse_magento(raw.get("updated_at") or raw.get("created_at"))
+    return fetched_at >= report.started_at and updated_at == version
 
 
 def _advance(name: str, value: datetime) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,12 +28,47 @@ from channel.orders import order_upsert
 from channel.timefmt import to_omni
 
 
-def _page(query: QuerySet[Order], request: Request) -> tuple[int, int, int, list[Order]]:
+def _page(
+    query: QuerySet[Order],
+    request: Request,
+    rows_of: Callable[[int, int], list[Order]] | None = None,
+) -> tuple[int, int, int, list[Order]]:
     page, size = paging(request)
     total = query.count()
     start = (page - 1) * size
-    rows = list(query[start : start + size]) if start < total else []
+    if start >= total:
+        rows = []
+    elif rows_of is not None:
+        rows = rows_of(start, size)
+    else:
+        rows = list(query[start : start + size])
     return page, size, total, rows
+
+
+def _by_status(
+    query: QuerySet[Order], statuses: list[str], ordering: tuple[str, ...]
+) -> Callable[[int, int], list[Order]]:
+    """Rows `start` to `start + size` of `query` in any of `statuses`, sorted by `ordering`.
+
+    Merges one ordered scan of order_status_created_idx per status, each stopping after
+    `start + size` rows. A single `status IN (...)` scan in time order (what PostgreSQL picks)
+    wades through every older order in another status first: 95,000 rows, 40 ms, with
+    100,000 orders when Omni asks without dates (docs/benchmarks.md).
+    """
+
+    def rows(start: int, size: int) -> list[Order]:
+        wanted = list(dict.fromkeys(statuses))
+        if len(wanted) == 1 or not connection.features.supports_slicing_ordering_in_compound:
+            merged = query.filter(magento_status__in=wanted).order_by(*ordering)
+        else:
+            branches = [
+                query.filter(magento_status=status).order_by(*ordering)[: start + size]
+                for status in wanted
+            ]
+            merged = branches[0].union(*branches[1:], all=True).order_by(*ordering)
+        return list(merged[start : start + size])
+
+    return rows
 
 
 def _lines_prefetch() -> Prefetch:
@@ -68,17 +105,16 @@ class OrderListView(APIView):
     @schema.order_list
     def get(self, request: Request) -> Response:
         statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
-        query = Order.objects.filter(magento_status__in=statuses)
+        query = Order.objects.defer("raw")  # Magento's JSON (~10 kB an order) is not sent
         created_from = time_param(request, "createdFrom")
         created_to = time_param(request, "createdTo")
         if created_from:
             query = query.filter(magento_created_at__gte=created_from)
         if created_to:
             query = query.filter(magento_created_at__lte=created_to)
-        query = query.order_by("magento_created_at", "order_code").prefetch_related(
-            _lines_prefetch()
-        )
-        page, size, total, rows = _page(query, request)
+        rows_of = _by_status(query, statuses, ("magento_created_at", "order_code"))
+        page, size, total, rows = _page(query.filter(magento_status__in=statuses), request, rows_of)
+        prefetch_related_objects(rows, _lines_prefetch())
         orders = [mapping.outward_order(order) for order in rows]
         return Response({"page": page, "pageSize": size, "totalCount": total, "orders": orders})
 
@@ -97,7 +133,7 @@ class OrderDetailView(APIView):
             order = sync.refresh_order(order, client=_request_client(order))
         except MagentoError:
             stale = True
-        order = Order.objects.prefetch_related(_lines_prefetch()).get(pk=order.pk)
+        prefetch_related_objects([order], _lines_prefetch())
         return Response({**mapping.outward_order(order), "stale": stale})
 
 
@@ -160,8 +196,10 @@ class CancelledOrderListView(APIView):
             query = query.filter(magento_updated_at__gte=updated_from)
         if updated_to:
             query = query.filter(magento_updated_at__lte=updated_to)
-        query = query.order_by("magento_updated_at", "order_code").prefetch_related(
-            _lines_prefetch()
+        query = (
+            query.order_by("magento_updated_at", "order_code")
+            .defer("raw")
+            .prefetch_related(_lines_prefetch())
         )
         page, size, total, rows = _page(query, request)
         return Response(

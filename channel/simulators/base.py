@@ -432,13 +432,15 @@ class RunningServer:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
-    request_queue_size = 128  # like a real server: no dropped connections under bursts
+    request_queue_size = 128  # like a real web server; Python's default of 5 drops bursts
 
 
 def _make_handler(sim: Simulator, stopping: threading.Event) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # like a real server: no 40 ms delayed-ACK stalls
+        # Headers and body go out in two writes; with Nagle on, the body of every keep-alive
+        # response after the first waits for the client's delayed ACK (~40 ms on Linux).
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

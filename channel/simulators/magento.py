@@ -1577,6 +1577,7 @@ class MagentoSimulator(Simulator):
             doc.errors.append(
                 "The invoice contains one or more items that are not part of the original order."
             )
+        requested = _with_invoiced_children(order, requested)
         for item in order["items"]:
             if item["_dummy_invoice"]:
                 continue
@@ -2212,6 +2213,25 @@ def _requested(items: Sequence[Mapping[str, Any]] | None) -> dict[int, float] | 
         item_id = parse_int(item.get("order_item_id"))
         requested[item_id] = requested.get(item_id, 0.0) + parse_number(item.get("qty", 0))
     return requested
+
+
+def _with_invoiced_children(
+    order: Mapping[str, Any], requested: dict[int, float] | None
+) -> dict[int, float] | None:
+    """Magento's InvoiceService::prepareItemsQty: a requested dummy parent (a bundle priced
+    dynamically) invoices its children; each child not requested itself gets the parent's
+    quantity x its quantity per bundle."""
+    if not requested:
+        return requested
+    by_id = {i["item_id"]: i for i in order["items"]}
+    expanded = dict(requested)
+    for item_id, qty in requested.items():
+        parent = by_id.get(item_id)
+        if parent is None or not parent["_dummy_invoice"] or not parent.get("_children"):
+            continue
+        for child_id in parent["_children"]:
+            expanded.setdefault(child_id, qty * float(by_id[child_id]["_ratio"]))
+    return expanded
 
 
 def _stock_item(product_id: int, qty: float, in_stock: bool) -> dict[str, Any]:

@@ -52,6 +52,21 @@ def test_it_pages_and_answers_an_empty_page_past_the_end(api: APIClient) -> None
     assert (body["orders"], body["totalCount"]) == ([], 5)
 
 
+def test_it_pages_through_several_statuses_in_time_order(api: APIClient) -> None:
+    statuses = ["pending", "processing", "holded", "complete"]
+    for n in range(1, 13):  # statuses interleaved in time, two orders at 10:05
+        minute = 5 if n in (5, 6) else n
+        mirror(n, f"2026-01-31 10:{minute:02d}:00", statuses[n % 4])
+    pages = [
+        codes(api.get("/api/omni/orders", {"page": p, "pageSize": 2}).json())
+        for p in (1, 2, 3, 4, 5)
+    ]
+    wanted = [f"{n:09d}" for n in range(1, 13) if n % 4 != 3]  # not the complete ones
+    assert [code for page in pages for code in page] == wanted
+    twice = api.get("/api/omni/orders", {"status": "holded,pending,holded", "pageSize": 3}).json()
+    assert (codes(twice), twice["totalCount"]) == (["000000002", "000000004", "000000006"], 6)
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

@@ -74,7 +74,7 @@ def test_it_generates_the_schema_without_warnings(tmp_path: Path) -> None:
 def test_it_documents_every_route_under_api_omni_and_api_returns(schema: dict[str, Any]) -> None:
     documented = {(path, method) for path, ops in schema["paths"].items() for method in ops}
     routes = api_routes()
-    assert len(routes) == 17
+    assert len(routes) >= 17  # the walk found them all (17 when this was written)
     assert documented == routes
 
 

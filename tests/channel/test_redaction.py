@@ -21,3 +21,15 @@ def test_it_masks_secret_looking_json_keys() -> None:
 def test_it_masks_tokens_learnt_at_run_time() -> None:
     redaction.remember_secret("jwt-token-value-1")
     assert "jwt-token-value-1" not in redaction.redact_text('"jwt-token-value-1"')
+
+
+def test_it_keeps_a_json_body_without_secret_looking_keys_as_it_was_sent() -> None:
+    body = '{"orders":[{"orderCode":"000000001","quantity":2}],"totalCount":1}'
+    assert redaction.redact_text(body) is body
+
+
+def test_it_masks_secret_looking_keys_whatever_their_case() -> None:
+    body = '[{"X-API-KEY": "k-1", "Authorization": "Bearer b-2", "api_key": "k-3"}]'
+    assert redaction.redact_text(body) == (
+        '[{"X-API-KEY": "***", "Authorization": "***", "api_key": "***"}]'
+    )

@@ -27,10 +27,10 @@ def test_two_upserts_of_the_same_new_order_at_once_store_it_once(
     both_looked = threading.Barrier(2, timeout=10)
     snapshot = orders._snapshot
 
-    def after_looking(order: Order | None) -> dict[str, Any]:
+    def after_looking(order: Order | None, lines: list[Any]) -> dict[str, Any]:
         if order is None:  # each has seen no order: both will insert it
             both_looked.wait()
-        return snapshot(order)
+        return snapshot(order, lines)
 
     monkeypatch.setattr(orders, "_snapshot", after_looking)
     raw = mo.order(321, items=[mo.item(1, "SKU-1", 1)])

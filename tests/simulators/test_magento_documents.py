@@ -133,6 +133,24 @@ def test_it_invoices_dynamic_bundles_through_their_children(
     assert magento.invoices[2]["items"][-1]["order_item_id"] == parent["item_id"]
 
 
+def test_it_invoices_the_children_of_a_dynamic_bundle_asked_for_by_its_parent(
+    magento: MagentoSimulator, client: requests.Session
+) -> None:
+    # Magento's InvoiceService::prepareItemsQty: the children get parent qty x qty per bundle
+    children = [{"sku": "A", "qty": 2, "price": 100}, {"sku": "B", "qty": 1, "price": 50}]
+    magento.add_order([{"type": "bundle", "sku": "KIT", "qty": 2, "children": children}])
+    parent, a, b = _items(magento, 1)
+    assert _invoice(client, 1, items=[{"order_item_id": parent["item_id"], "qty": 1}]).ok
+    parent, a, b = _items(magento, 1)
+    assert (parent["qty_invoiced"], a["qty_invoiced"], b["qty_invoiced"]) == (1, 2, 1)
+    invoice = magento.invoices[1]
+    assert [(i["order_item_id"], i["qty"]) for i in invoice["items"]] == [
+        (a["item_id"], 2),
+        (b["item_id"], 1),
+        (parent["item_id"], 1),
+    ]
+
+
 def test_it_ships_bundles_together_or_separately(
     magento: MagentoSimulator, client: requests.Session
 ) -> None:
