@@ -157,7 +157,7 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
     if not invoice.magento_invoice_id:
         outside = invoiced_outside_the_proxy(client, invoice)
         invoice.magento_invoice_id = (
-            int(outside["entity_id"]) if outside else _create(client, invoice)
+            int(outside["entity_id"]) if outside else _create_or_find(client, invoice)
         )
         invoice.adopted = outside is not None
         Invoice.objects.filter(pk=invoice.pk).update(
@@ -191,6 +191,20 @@ def _invoiced_elsewhere(item: dict[str, Any], qty: int) -> bool:
     invoiced = float(item.get("qty_invoiced") or 0)
     open_qty = ordered - invoiced - float(item.get("qty_canceled") or 0)
     return open_qty < qty <= invoiced
+
+
+def _create_or_find(client: MagentoClient, invoice: Invoice) -> int:
+    try:
+        return _create(client, invoice)
+    except MagentoError as exc:
+        if exc.transient or exc.needs_config:
+            raise
+        # An earlier attempt still on its way (a worker killed mid-call) may have invoiced
+        # meanwhile, so Magento refuses a second one: look once more before giving up.
+        found = find_in_magento(client, invoice)
+        if found is None:
+            raise
+        return int(found["entity_id"])
 
 
 def _create(client: MagentoClient, invoice: Invoice) -> int:

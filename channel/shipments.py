@@ -420,9 +420,17 @@ def ship(operation: Operation) -> dict[str, Any]:
     try:
         magento_id = _ship(client, shipment)
     except MagentoError as exc:
-        if not bundle_learn_shipment_type(shipment.order, exc.message):
+        if exc.transient or exc.needs_config:
             raise
-        magento_id = _ship(client, shipment)  # again, with the item ids Magento asked for
+        if bundle_learn_shipment_type(shipment.order, exc.message):
+            magento_id = _ship(client, shipment)  # again, with the item ids Magento asked for
+        else:
+            # An earlier attempt that was still on its way (a worker killed mid-call) may have
+            # shipped meanwhile: then Magento refuses because nothing is left. Look once more.
+            found = find_in_magento(client, shipment)
+            if found is None:
+                raise
+            magento_id = int(found["entity_id"])
     shipment_record_shipped(shipment=shipment, magento_shipment_id=magento_id)
     refresh_quietly(shipment.order, client)
     return {"shipmentId": magento_id}

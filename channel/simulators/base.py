@@ -445,6 +445,9 @@ def _make_handler(sim: Simulator, stopping: threading.Event) -> type[BaseHTTPReq
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client died mid-request: a real server applies nothing
+                self.close_connection = True
+                return
             url = urlsplit(self.path)
             try:
                 response = sim.handle(self.command, url.path, url.query, dict(self.headers), body)

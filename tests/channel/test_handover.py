@@ -365,3 +365,18 @@ def test_it_learns_from_magento_that_a_bundle_ships_separately(
     children = {i["item_id"] for i in created["items"] if i.get("parent_item_id")}
     assert {int(i["order_item_id"]) for i in magento_shipment["items"]} >= children
     assert AuditEvent.objects.filter(action="order.bundle_shipment_type").count() == 1
+
+
+def test_a_late_earlier_ship_attempt_is_found_instead_of_failing(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    order = mirrored_in(magento, qty=1)
+    shipment = packed_in(order, 1, 1)
+    assert hand_over(api, item(shipment, "AWB-LATE")).status_code == 200
+    # A killed worker's request reached Magento after the retry had looked: it is shipped now.
+    magento.ship(order.entity_id, tracks=_tracks(Shipment.objects.get(pk=shipment.pk)))
+    (operation,) = run_ships()
+    assert operation.state == OperationState.DONE
+    assert len(magento.shipments_for(order.entity_id)) == 1
+    shipment.refresh_from_db()
+    assert shipment.state == ShipmentState.SHIPPED

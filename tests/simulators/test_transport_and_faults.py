@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -179,3 +180,22 @@ def test_it_serialises_concurrent_requests_like_magento_s_order_mutex(
         statuses = sorted(pool.map(invoice, range(8)))
     assert statuses == [200] + [400] * 7
     assert len(magento.invoices) == 1
+
+
+def test_it_applies_nothing_when_the_client_dies_before_its_body_arrives(
+    magento: MagentoSimulator, server: RunningServer
+) -> None:
+    magento.add_order()
+    host, port = server.server.server_address[:2]
+    head = (
+        "POST /rest/V1/order/1/ship HTTP/1.1\r\n"
+        f"Host: {host}:{port}\r\nAuthorization: Bearer {magento.oauth_access_token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 80\r\n\r\n"
+    )
+    with socket.create_connection((host, port), timeout=5) as sock:
+        sock.sendall(head.encode())  # requests sends the body next; the process died first
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not magento.calls("POST") and not magento.shipments:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert magento.shipments == {} and magento.calls("POST") == []
