@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import JSONField, Value
+from django.db.models import JSONField, Prefetch, Value, prefetch_related_objects
 from django.utils import timezone
 
 from channel import audit, mapping, outbox
@@ -29,13 +29,20 @@ class UpsertResult:
     stale: bool = False
 
 
-def order_upsert(*, raw: dict[str, Any], actor: str = "magento") -> UpsertResult:
+def order_upsert(
+    *, raw: dict[str, Any], actor: str = "magento", known: Order | None = None
+) -> UpsertResult:
     """Store one Magento order (keyed on entity_id) and queue what its changes require.
 
-    Only rows whose values changed are written: refreshing an unchanged order (Omni's single-order
-    GET, the sync's overlap window) reads the order and its lines once and touches `fetched_at`.
+    Only rows whose values changed are written. Refreshing an order that Magento has not changed
+    since (same `updated_at`, same values: Omni's single-order GET, the sync's overlap window)
+    reads its lines once, without a lock, and touches `fetched_at`; the returned order carries
+    those lines. `known`: the mirrored order, when the caller has just read it.
     """
     data = mapping.map_order(raw)
+    unchanged = _refresh_unchanged(data, known)
+    if unchanged is not None:
+        return unchanged
     try:
         return _upsert(data, actor)
     except IntegrityError:
@@ -57,6 +64,41 @@ def _upsert(data: mapping.OrderData, actor: str) -> UpsertResult:
         _note_changes(order, created, before, after, actor)
         _queue_effects(order, lines, before, after)
     return UpsertResult(order, created=created, changed=created or before != after)
+
+
+def _refresh_unchanged(data: mapping.OrderData, known: Order | None) -> UpsertResult | None:
+    """The result for an order Magento has not changed (or sent older), else None.
+
+    Nothing is written but `fetched_at`, so no lock is needed: a concurrent change is newer and
+    is stored by its own writer; nothing is queued, because an unchanged order needs nothing new.
+    """
+    entity_id = data.fields["entity_id"]
+    order = known if known is not None and known.entity_id == entity_id else None
+    order = order or Order.objects.filter(entity_id=entity_id).first()
+    if order is None:
+        return None
+    if order.magento_updated_at > data.fields["magento_updated_at"]:
+        return UpsertResult(order, created=False, changed=False, stale=True)
+    if order.magento_updated_at != data.fields["magento_updated_at"] or _differs(order, data):
+        return None
+    order.fetched_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(fetched_at=order.fetched_at)
+    return UpsertResult(order, created=False, changed=False)
+
+
+def _differs(order: Order, data: mapping.OrderData) -> bool:
+    if any(getattr(order, name) != value for name, value in _order_values(data).items()):
+        return True
+    prefetch_related_objects([order], Prefetch("lines", OrderLine.objects.order_by("position")))
+    lines = {line.item_id: line for line in order.lines.all()}
+    if sorted(lines) != sorted(src.item_id for src in data.lines):
+        return True
+    shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
+    return any(
+        getattr(lines[src.item_id], name) != value
+        for position, src in enumerate(data.lines)
+        for name, value in line_values(src, position, shipping[src.item_id]).items()
+    )
 
 
 def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list[UpsertResult]:

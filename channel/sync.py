@@ -190,4 +190,4 @@ def _advance(name: str, value: datetime) -> None:
 def refresh_order(order: Order, *, client: MagentoClient) -> Order:
     """Re-read one order from Magento into the mirror (raises MagentoError)."""
     raw = client.get_order(order.entity_id)
-    return orders.order_upsert(raw=raw).order
+    return orders.order_upsert(raw=raw, known=order).order

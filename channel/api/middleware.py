@@ -1,4 +1,9 @@
-"""Record every API call (in) with bodies, key and order; keep API errors JSON."""
+"""Record every API call (in) with bodies, key and order; keep API errors JSON.
+
+The calls a request makes to Magento or Omni are recorded with it: they are kept in memory while
+the view runs and written in one INSERT together with the inbound record, after the view's own
+transaction (so a rolled-back view keeps the record of what it sent).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from channel import redaction
+from channel import http, redaction
 from channel.api.errors import json_not_found, json_server_error
 from channel.models import CallDirection, CallRecord
 
@@ -24,12 +29,17 @@ class ApiCallRecordMiddleware:
             return self.get_response(request)
         started = time.monotonic()
         body = request.body.decode("utf-8", "replace") if request.body else ""
-        response = self.get_response(request)
+        with http.deferred_records() as outbound:
+            try:
+                response = self.get_response(request)
+            except BaseException:
+                http.save_records(outbound)
+                raise
         if response.status_code == 404 and not _is_json(response):
             response = json_not_found(request)
         elif response.status_code >= 500 and not _is_json(response):
             response = json_server_error(request)
-        self._record(request, response, body, started)
+        http.save_records([*outbound, self._record(request, response, body, started)])
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -37,10 +47,10 @@ class ApiCallRecordMiddleware:
 
     def _record(
         self, request: HttpRequest, response: HttpResponse, body: str, started: float
-    ) -> None:
+    ) -> CallRecord:
         content = b"" if response.streaming else response.content
         path = request.get_full_path()
-        CallRecord.objects.create(
+        return CallRecord(
             direction=CallDirection.INBOUND,
             system="returns" if path.startswith("/api/returns") else "omni",
             method=request.method or "",
