@@ -24,6 +24,10 @@ def run_operation(operation_id: int) -> str | None:
     return outbox.run_operation(operation_id)
 
 
+def run_operations(operation_ids: list[int]) -> int:
+    return outbox.run_operations(operation_ids, until=time.monotonic() + _task_budget())
+
+
 def sweep_outbox() -> int:
     """Run what is due; with OUTBOX_SWEEP_SECONDS below a minute, keep doing so until the
     schedule's next tick, so retries need not wait for it. Either way the sweep ends within the

@@ -285,6 +285,8 @@ INVENTORY_RECONCILE_LIMIT = env_int("INVENTORY_RECONCILE_LIMIT", 500, minimum=1)
 
 # --- Outbox and documents ----------------------------------------------------------------------
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 50, minimum=1)
+# Operations made together (a page of new orders) go to django-q in tasks of up to this many.
+OUTBOX_TASK_CHUNK = env_int("OUTBOX_TASK_CHUNK", 25, minimum=1)
 OUTBOX_BASE_BACKOFF_SECONDS = env_float("OUTBOX_BASE_BACKOFF_SECONDS", 5.0)  # first retry delay
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
 # The `sweep-outbox` schedule fires once a minute; below 60 its task keeps sweeping every this many

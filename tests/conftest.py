@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from channel import http, redaction
+from channel import http, outbox, redaction
 from channel.apikeys import api_key_create
 from channel.magento import forget_admin_token
 from channel.models import ApiKeyScope
@@ -31,6 +31,7 @@ def _isolated(settings: pytest.FixtureRequest) -> Iterator[None]:
     settings.OMNI_AUTH_DOMAIN = "tenant"
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
     redaction.clear_cache()
+    outbox.forget_heartbeats()
     forget_admin_token()
     cache.clear()
     yield

@@ -1,8 +1,8 @@
 """Shared plumbing for the in-process HTTP simulators (fake Magento, fake Omni).
 
 A :class:`Simulator` answers ``handle(method, path, query, headers, body)`` from a regex route
-table, records every request it receives, can sleep per request (``latency_seconds``) and can be
-told to misbehave (:meth:`Simulator.inject`).  Three ways to talk to one:
+table, records every request it receives, answers after a set time (``latency_seconds``) and can
+be told to misbehave (:meth:`Simulator.inject`).  Three ways to talk to one:
 
 * :class:`SimulatorAdapter`, mounted on a ``requests.Session``: no sockets, fast, deterministic;
 * :func:`serve`: a threaded HTTP server on 127.0.0.1 in a daemon thread;
@@ -194,9 +194,26 @@ class Simulator:
         *,
         delay: bool = True,
     ) -> SimResponse:
-        """Answer one request.  Raises :class:`SimulatedFault` for transport faults."""
-        if delay and self.latency_seconds > 0:
-            time.sleep(self.latency_seconds)
+        """Answer one request.  Raises :class:`SimulatedFault` for transport faults.
+
+        With ``latency_seconds`` the answer (or fault) comes that long after the request: the
+        simulator's own work is part of it, as a real server's is part of its answer time."""
+        started = time.monotonic()
+        try:
+            return self._handle(method, path, query, headers, body)
+        finally:
+            remaining = self.latency_seconds - (time.monotonic() - started)
+            if delay and remaining > 0:
+                time.sleep(remaining)
+
+    def _handle(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str] | None,
+        body: bytes,
+    ) -> SimResponse:
         with self.lock:
             req = self._record(method.upper(), path, query, headers or {}, body)
             target = f"{path}?{unquote(req.query_string)}" if req.query_string else path

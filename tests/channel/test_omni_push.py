@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from channel import outbox
-from channel.models import ErrorClass, Operation, OperationState, Order
+from channel.models import CallRecord, ErrorClass, Operation, OperationState, Order
 from channel.simulators.magento import MagentoSimulator
 from channel.simulators.omni import OmniSimulator
 from channel.sync import sync_magento
@@ -179,6 +179,14 @@ def test_omni_500_three_times_then_200_gives_one_order(
     operation = push_operation(order)
     assert (operation.state, operation.attempts) == (OperationState.DONE, 4)
     assert list(omni.orders) == [order["increment_id"]]
+    # every attempt's call is on record, failed or not; the success is on the order and its log
+    calls = CallRecord.objects.filter(operation=operation).order_by("pk")
+    assert [call.status for call in calls] == [500, 500, 500, 200]
+    mirrored = Order.objects.get(entity_id=order["entity_id"])
+    assert mirrored.pushed_to_omni_at is not None
+    assert list(mirrored.events.filter(action="order.pushed").values_list("actor", flat=True)) == [
+        "system"
+    ]
 
 
 def test_omni_bad_data_stops_with_its_message_and_replays_after_a_fix(
@@ -309,3 +317,22 @@ def test_a_virtual_only_order_is_not_sent_to_omni(
     assert omni.orders == {} and not Operation.objects.exists()
     assert mirrored.events.filter(action="order.not_pushed").count() == 1
     assert "GIFT-WRAP" in mirrored.notes
+
+
+def test_orders_pushed_in_one_batch_arrive_as_one_by_one(
+    magento: MagentoSimulator, omni: OmniSimulator
+) -> None:
+    first = magento.add_order([{"sku": "TS-1", "qty": 2, "price": 500}])
+    second = magento.add_order([{"sku": "MUG", "qty": 1, "price": 300}, {"sku": "TS-2", "qty": 1}])
+    sync_magento()
+    pushes = list(Operation.objects.filter(kind="omni.push_order").order_by("pk"))
+    assert outbox.run_operations([op.pk for op in pushes]) == 2
+    assert [
+        item["channelSkuCode"] for item in omni.orders[first["increment_id"]]["orderItems"]
+    ] == ["TS-1"]
+    assert [
+        item["channelSkuCode"] for item in omni.orders[second["increment_id"]]["orderItems"]
+    ] == ["MUG", "TS-2"]
+    assert {(op.state, op.attempts, op.attempt_log.count()) for op in Operation.objects.all()} == {
+        (OperationState.DONE, 1, 1)
+    }

@@ -186,3 +186,55 @@ def test_the_first_backoff_is_a_setting(settings) -> None:
     settings.OUTBOX_MAX_BACKOFF_SECONDS = 1
     assert 0.1 <= outbox.backoff_seconds(1) <= 0.3
     assert 0.5 <= outbox.backoff_seconds(5) <= 1.5
+
+
+def queued_tasks() -> list[tuple[str, tuple]]:
+    """The outbox tasks waiting in django-q's ORM queue: (function, arguments)."""
+    from django_q.models import OrmQ
+
+    return [(row.task["func"], row.task["args"]) for row in OrmQ.objects.order_by("id")]
+
+
+def test_operations_made_together_go_to_the_workers_in_chunks(settings) -> None:
+    settings.OUTBOX_TASK_CHUNK = 2
+    outbox.schedule_runs([11, 12, 13, 14, 15])
+    assert queued_tasks() == [
+        ("channel.tasks.run_operations", ([11, 12],)),
+        ("channel.tasks.run_operations", ([13, 14],)),
+        ("channel.tasks.run_operations", ([15],)),
+    ]
+
+
+def test_a_chunk_runs_each_due_operation_once_and_leaves_the_others() -> None:
+    ready = [outbox.enqueue("test.ok", key=f"k{n}", payload={"n": n}) for n in range(3)]
+    later = outbox.enqueue("test.ok", key="later")
+    Operation.objects.filter(pk=later.pk).update(
+        next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    paused = outbox.enqueue("test.write", key="paused")
+    FlowState.objects.create(flow=Flow.INVENTORY, paused=True)
+    outbox.run_operation(ready[0].pk)  # already done: not run again
+    calls.clear()
+    ids = [op.pk for op in (*ready, later, paused)]
+    assert outbox.run_operations(ids) == 2
+    assert calls == [ready[1].pk, ready[2].pk]
+    states = dict(Operation.objects.values_list("pk", "state"))
+    assert [states[pk] for pk in ids] == ["done", "done", "done", "pending", "pending"]
+    assert [Operation.objects.get(pk=pk).attempts for pk in ids] == [1, 1, 1, 0, 0]
+
+
+def test_a_chunk_out_of_time_gives_back_what_it_did_not_start() -> None:
+    import time
+
+    from django_q.models import OrmQ
+
+    ops = [outbox.enqueue("test.ok", key=f"k{n}") for n in range(3)]
+    OrmQ.objects.all().delete()
+    ids = [op.pk for op in ops]
+    assert outbox.run_operations(ids, until=time.monotonic() - 1) == 0
+    assert calls == []
+    assert list(Operation.objects.values_list("state", "attempts", "claimed_by").distinct()) == [
+        ("pending", 0, "")
+    ]
+    assert queued_tasks() == [("channel.tasks.run_operations", (ids,))]
+    assert outbox.run_operations(ids) == 3 and calls == ids
