@@ -239,7 +239,15 @@ def proxy_env(args: argparse.Namespace, scratch: Path, magento: str, omni: str) 
     )
     if args.stock_mode == "msi":
         env["MAGENTO_SOURCE_MAP"] = f"{LOCATION}:default"
+    env.update(args.proxy_env)
     return env
+
+
+def parse_setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
 
 
 # --- the database, read by the bench --------------------------------------------------------------
@@ -825,6 +833,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument("--q-workers", type=int, default=2, help="qcluster worker processes")
     parser.add_argument("--stock-mode", choices=("legacy", "msi"), default="legacy")
+    parser.add_argument(
+        "--proxy-env",
+        type=parse_setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the proxy's processes (repeatable), e.g. INVENTORY_CONCURRENCY=16",
+    )
     parser.add_argument("--port", type=int, default=8870)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/proxy_load")
     parser.add_argument("--seed", type=int, default=1)
@@ -907,6 +923,7 @@ def run(args: argparse.Namespace, stack: Stack) -> int:
         f"load: {args.users} users, offered rate {args.rate or 'unlimited'}/s, for "
         f"{args.duration:.0f} s; gunicorn {args.workers} workers x "
         f"{args.threads} threads; qcluster {args.q_workers} workers; stock mode {args.stock_mode}"
+        + "".join(f"; {name}={value}" for name, value in args.proxy_env)
     )
     if args.profile:
         targets = {"gunicorn": gunicorn, "qcluster": qcluster}
