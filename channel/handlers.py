@@ -21,7 +21,7 @@ def _already_exists(exc: OmniError) -> bool:
     return exc.status == 400 and "already exist" in exc.message.lower()
 
 
-@register(PUSH_ORDER, flow=Flow.PUSH, lines=True)
+@register(PUSH_ORDER, flow=Flow.PUSH, lines=True, pipelined=True)
 def push_order(operation: Operation) -> dict[str, Any]:
     """Create Outward Order at Omni, once. Omni's 'already exists' on a retry means it arrived."""
     order = operation.order

@@ -14,7 +14,9 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -83,6 +85,9 @@ class Registration:
     flow: str
     read_back: ReadBack | None = None
     lines: bool = False  # the handler reads the order's lines (loaded with a batch's operations)
+    # The handler only calls out (no database; its writes go in Done.record): in a chunk, its
+    # call overlaps the previous operation's commit (`run_operations`).
+    pipelined: bool = False
 
 
 _registry: dict[str, Registration] = {}
@@ -91,10 +96,15 @@ _success_written: dict[str, float] = {}  # flow -> time.monotonic() of this proc
 
 
 def register(
-    kind: str, *, flow: str, read_back: ReadBack | None = None, lines: bool = False
+    kind: str,
+    *,
+    flow: str,
+    read_back: ReadBack | None = None,
+    lines: bool = False,
+    pipelined: bool = False,
 ) -> Callable:
     def decorator(func: Handler) -> Handler:
-        _registry[kind] = Registration(func, flow, read_back, lines)
+        _registry[kind] = Registration(func, flow, read_back, lines, pipelined)
         return func
 
     return decorator
@@ -232,22 +242,56 @@ def run_operations(operation_ids: list[int], *, until: float | None = None) -> i
     """Run operations queued together (`schedule_runs`) one after the other; returns how many ran.
 
     They are claimed and loaded together: one claim and two reads for the lot instead of three
-    statements each. At `until` (a time.monotonic() instant) the ones not started are released
-    and queued again as a new task, so a task never runs into its timeout. A database error ends
-    the task; what it had claimed and not run becomes due again when its claim expires."""
+    statements each. For pipelined kinds (e.g. the push to Omni) the worker still makes one call
+    at a time, but while a call is out it commits the previous operation's outcome, so the
+    bookkeeping is off the calls' path. At `until` (a time.monotonic() instant) the ones not
+    started are released and queued again as a new task, so a task never runs into its timeout.
+    A database error ends the task; what it had claimed and not finished becomes due again when
+    its claim expires."""
     operations = _claim_many(operation_ids)
-    for n, operation in enumerate(operations):
-        if until is not None and time.monotonic() >= until:
-            rest = [later.pk for later in operations[n:]]
-            _release(rest)
-            schedule_runs(rest)
-            return n
+    ran = 0
+    out: _Call | None = None  # the pipelined call in flight, not yet settled
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-call") as caller:
         try:
-            _run_claimed(operation)
+            for n, operation in enumerate(operations):
+                if until is not None and time.monotonic() >= until:
+                    ran += _settle_call(out)
+                    out = None
+                    rest = [later.pk for later in operations[n:]]
+                    _release(rest)
+                    schedule_runs(rest)
+                    return ran
+                reg = registration(operation.kind)
+                if not reg.pipelined:
+                    ran += _settle_call(out)
+                    out = None
+                    _run_claimed(operation)
+                    ran += 1
+                    continue
+                attempt = _start_attempt(operation)
+                started = _Call(
+                    operation, attempt, caller.submit(_call, operation, reg, pipelined=True)
+                )
+                ran += _settle_call(out)
+                out = started
+            ran += _settle_call(out)
         except DatabaseError:
             log.warning("outbox task stopped by a database error", exc_info=True)
-            return n
-    return len(operations)
+    return ran
+
+
+@dataclass(frozen=True)
+class _Call:
+    operation: Operation
+    attempt: OperationAttempt
+    result: Future[tuple[Done | Exception, list[CallRecord]]]
+
+
+def _settle_call(call: _Call | None) -> int:
+    if call is None:
+        return 0
+    _settle(call.operation, call.attempt, *call.result.result())
+    return 1
 
 
 def _claim_many(operation_ids: list[int]) -> list[Operation]:
@@ -294,21 +338,52 @@ def _release(operation_ids: list[int]) -> None:
 def _run_claimed(operation: Operation) -> str:
     """Run a claimed operation. The calls it makes are recorded in the same transaction as its
     outcome (and a `Done`'s own writes): one commit after the call instead of three."""
-    attempt = OperationAttempt.objects.create(
+    attempt = _start_attempt(operation)
+    return _settle(operation, attempt, *_call(operation, registration(operation.kind)))
+
+
+def _start_attempt(operation: Operation) -> OperationAttempt:
+    return OperationAttempt.objects.create(
         operation=operation, number=operation.attempts, worker=worker_id()
     )
-    reg = registration(operation.kind)
-    with http.deferred_records() as calls:
+
+
+def _call(
+    operation: Operation, reg: Registration, *, pipelined: bool = False
+) -> tuple[Done | Exception, list[CallRecord]]:
+    """The handler's part: its outcome (or what it raised) and the calls it made, unsaved.
+    `pipelined`: this runs in a chunk's call thread, where a query would be a bug."""
+    with http.deferred_records() as calls, _maybe_wrap(_no_queries if pipelined else None):
         try:
             outcome = _execute(operation, reg)
-        except (MagentoError, OmniError, OperationError) as exc:
-            return _fail(operation, attempt, _error_class(exc), _message(exc), calls)
         except Exception as exc:
-            log.exception("operation %s crashed", operation.pk)
-            message = f"unexpected error: {exc!r}"
-            return _fail(operation, attempt, ErrorClass.TRANSIENT, message, calls)
-    done = outcome if isinstance(outcome, Done) else Done(outcome or {})
-    return _succeed(operation, attempt, done, calls)
+            return exc, calls
+    return (outcome if isinstance(outcome, Done) else Done(outcome or {})), calls
+
+
+def _settle(
+    operation: Operation, attempt: OperationAttempt, outcome: Done | Exception, calls: list
+) -> str:
+    if isinstance(outcome, Done):
+        return _succeed(operation, attempt, outcome, calls)
+    if isinstance(outcome, MagentoError | OmniError | OperationError):
+        return _fail(operation, attempt, _error_class(outcome), _message(outcome), calls)
+    log.error("operation %s crashed", operation.pk, exc_info=outcome)
+    message = f"unexpected error: {outcome!r}"
+    return _fail(operation, attempt, ErrorClass.TRANSIENT, message, calls)
+
+
+def _no_queries(execute: Callable, sql: str, *args: Any) -> Any:
+    raise RuntimeError(f"a pipelined outbox handler queried the database: {sql[:200]}")
+
+
+@contextmanager
+def _maybe_wrap(wrapper: Callable | None) -> Iterator[None]:
+    if wrapper is None:
+        yield
+        return
+    with connection.execute_wrapper(wrapper):
+        yield
 
 
 def _execute(operation: Operation, reg: Registration) -> Done | dict[str, Any] | None:
