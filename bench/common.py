@@ -212,17 +212,20 @@ def percentile_ms(samples: list[float], pct: float) -> float:
 def machine() -> str:
     """One line about this machine: cores (nproc), CPU model, Python, PostgreSQL."""
     cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    model = ""
+    return (
+        f"{cores} cores (nproc), {cpu_model()}, "
+        f"Python {platform.python_version()}, {postgres_version()}"
+    )
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), else what `platform` knows."""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         for line in cpuinfo.read_text().splitlines():
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{cores} cores (nproc), {model or platform.processor()}, "
-        f"Python {platform.python_version()}, {postgres_version()}"
-    )
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
 
 
 def postgres_version() -> str:

@@ -65,6 +65,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import cpu_model  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PY_SPY = str(ROOT / ".venv" / "bin" / "py-spy")
@@ -794,15 +797,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def describe_machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     return (
-        f"nproc {os.cpu_count()} ({model or cpu}), Python {platform.python_version()}, "
+        f"nproc {os.cpu_count()} ({cpu_model()}), Python {platform.python_version()}, "
         f"load average before the run {os.getloadavg()[0]:.2f}"
     )
 

@@ -22,7 +22,7 @@ def _already_exists(exc: OmniError) -> bool:
 
 
 @register(PUSH_ORDER, flow=Flow.PUSH, lines=True, pipelined=True)
-def push_order(operation: Operation) -> dict[str, Any]:
+def push_order(operation: Operation) -> Done:
     """Create Outward Order at Omni, once. Omni's 'already exists' on a retry means it arrived."""
     order = operation.order
     payload = mapping.outward_order(order)

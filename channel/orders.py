@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import JSONField, Prefetch, Value, prefetch_related_objects
+from django.db.models import JSONField, Value, prefetch_related_objects
 from django.utils import timezone
 
 from channel import audit, mapping, outbox
@@ -73,8 +73,10 @@ def _refresh_unchanged(data: mapping.OrderData, known: Order | None) -> UpsertRe
     is stored by its own writer; nothing is queued, because an unchanged order needs nothing new.
     """
     entity_id = data.fields["entity_id"]
-    order = known if known is not None and known.entity_id == entity_id else None
-    order = order or Order.objects.filter(entity_id=entity_id).first()
+    if known is not None and known.entity_id == entity_id:
+        order = known
+    else:
+        order = Order.objects.filter(entity_id=entity_id).first()
     if order is None:
         return None
     if order.magento_updated_at > data.fields["magento_updated_at"]:
@@ -87,18 +89,19 @@ def _refresh_unchanged(data: mapping.OrderData, known: Order | None) -> UpsertRe
 
 
 def _differs(order: Order, data: mapping.OrderData) -> bool:
-    if any(getattr(order, name) != value for name, value in _order_values(data).items()):
+    """Whether Magento's order differs from the mirror's, which then has its lines loaded."""
+    if not _same(order, _order_values(data)):
         return True
-    prefetch_related_objects([order], Prefetch("lines", OrderLine.objects.order_by("position")))
+    prefetch_related_objects([order], "lines")  # in position order (OrderLine.Meta.ordering)
     lines = {line.item_id: line for line in order.lines.all()}
-    if sorted(lines) != sorted(src.item_id for src in data.lines):
-        return True
-    shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
-    return any(
-        getattr(lines[src.item_id], name) != value
-        for position, src in enumerate(data.lines)
-        for name, value in line_values(src, position, shipping[src.item_id]).items()
+    wanted = _wanted_lines(order, data)
+    return lines.keys() != wanted.keys() or not all(
+        _same(lines[item_id], values) for item_id, values in wanted.items()
     )
+
+
+def _same(instance: Order | OrderLine, values: dict[str, Any]) -> bool:
+    return all(getattr(instance, name) == value for name, value in values.items())
 
 
 def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list[UpsertResult]:
@@ -191,24 +194,29 @@ def _save_order(order: Order | None, data: mapping.OrderData) -> tuple[Order, bo
 
 def _assign(instance: Order | OrderLine, values: dict[str, Any]) -> bool:
     """Set `values` on `instance`; True when any of them differed."""
-    changed = False
+    changed = not _same(instance, values)
     for name, value in values.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed = True
+        setattr(instance, name, value)
     return changed
+
+
+def _wanted_lines(order: Order, data: mapping.OrderData) -> dict[int, dict[str, Any]]:
+    """The mirror's values for each of Magento's lines, by item_id, in Magento's order."""
+    shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
+    return {
+        src.item_id: line_values(src, position, shipping[src.item_id])
+        for position, src in enumerate(data.lines)
+    }
 
 
 def _save_lines(order: Order, data: mapping.OrderData, lines: list[OrderLine]) -> list[OrderLine]:
     """Update changed lines, insert new ones; returns every line of the order."""
-    shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
     existing = {line.item_id: line for line in lines}
     new_lines = []
-    for position, src in enumerate(data.lines):
-        line = existing.get(src.item_id)
-        values = line_values(src, position, shipping[src.item_id])
+    for item_id, values in _wanted_lines(order, data).items():
+        line = existing.get(item_id)
         if line is None:
-            new_lines.append(OrderLine(order=order, item_id=src.item_id, **values))
+            new_lines.append(OrderLine(order=order, item_id=item_id, **values))
         elif _assign(line, values):
             line.save()
     OrderLine.objects.bulk_create(new_lines)

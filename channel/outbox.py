@@ -14,9 +14,9 @@ import os
 import random
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -250,31 +250,29 @@ def run_operations(operation_ids: list[int], *, until: float | None = None) -> i
     its claim expires."""
     operations = _claim_many(operation_ids)
     ran = 0
-    out: _Call | None = None  # the pipelined call in flight, not yet settled
+    made: _Call | None = None  # a pipelined call made, its outcome not yet committed
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-call") as caller:
         try:
             for n, operation in enumerate(operations):
-                if until is not None and time.monotonic() >= until:
-                    ran += _settle_call(out)
-                    out = None
+                reg = registration(operation.kind)
+                out_of_time = until is not None and time.monotonic() >= until
+                if out_of_time or not reg.pipelined:
+                    ran += _settle_call(made)
+                    made = None
+                if out_of_time:
                     rest = [later.pk for later in operations[n:]]
                     _release(rest)
                     schedule_runs(rest)
                     return ran
-                reg = registration(operation.kind)
                 if not reg.pipelined:
-                    ran += _settle_call(out)
-                    out = None
                     _run_claimed(operation)
                     ran += 1
                     continue
                 attempt = _start_attempt(operation)
-                started = _Call(
-                    operation, attempt, caller.submit(_call, operation, reg, pipelined=True)
-                )
-                ran += _settle_call(out)
-                out = started
-            ran += _settle_call(out)
+                call = caller.submit(_call, operation, reg, pipelined=True)
+                ran += _settle_call(made)  # while this operation's call is out
+                made = _Call(operation, attempt, call)
+            ran += _settle_call(made)
         except DatabaseError:
             log.warning("outbox task stopped by a database error", exc_info=True)
     return ran
@@ -353,7 +351,8 @@ def _call(
 ) -> tuple[Done | Exception, list[CallRecord]]:
     """The handler's part: its outcome (or what it raised) and the calls it made, unsaved.
     `pipelined`: this runs in a chunk's call thread, where a query would be a bug."""
-    with http.deferred_records() as calls, _maybe_wrap(_no_queries if pipelined else None):
+    guard = connection.execute_wrapper(_no_queries) if pipelined else nullcontext()
+    with http.deferred_records() as calls, guard:
         try:
             outcome = _execute(operation, reg)
         except Exception as exc:
@@ -375,15 +374,6 @@ def _settle(
 
 def _no_queries(execute: Callable, sql: str, *args: Any) -> Any:
     raise RuntimeError(f"a pipelined outbox handler queried the database: {sql[:200]}")
-
-
-@contextmanager
-def _maybe_wrap(wrapper: Callable | None) -> Iterator[None]:
-    if wrapper is None:
-        yield
-        return
-    with connection.execute_wrapper(wrapper):
-        yield
 
 
 def _execute(operation: Operation, reg: Registration) -> Done | dict[str, Any] | None:

@@ -7,6 +7,7 @@ transaction (so a rolled-back view keeps the record of what it sent).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -33,7 +34,8 @@ class ApiCallRecordMiddleware:
             try:
                 response = self.get_response(request)
             except BaseException:
-                http.save_records(outbound)
+                with contextlib.suppress(Exception):  # the view's own exception matters more
+                    http.save_records(outbound)
                 raise
         if response.status_code == 404 and not _is_json(response):
             response = json_not_found(request)
