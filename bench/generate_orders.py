@@ -38,8 +38,8 @@ def generate(count: int, *, per_day: int = 500, seed: int = 1, end: datetime | N
     from django.db import connection
 
     from channel.models import Order
-    from channel.simulators.magento import MagentoSimulator
-    from channel.simulators.samples import seed_catalog
+    from simulators.magento import MagentoSimulator
+    from simulators.samples import seed_catalog
 
     if Order.objects.exists():
         raise SystemExit("the mirror already has orders (their ids would clash): use --reset")
@@ -67,7 +67,7 @@ def generate(count: int, *, per_day: int = 500, seed: int = 1, end: datetime | N
 
 
 def _magento_order(sim: Any, rng: random.Random, created: datetime, end: datetime) -> dict:
-    from channel.simulators.samples import random_lines, random_order_kwargs
+    from simulators.samples import random_lines, random_order_kwargs
 
     sim.set_clock(created)
     lines = random_lines(rng)
@@ -104,9 +104,9 @@ def _forget(sim: Any) -> None:
 def _store(raws: list[dict], end: datetime) -> None:
     from django.db import transaction
 
-    from channel import mapping
     from channel.models import Order, OrderLine
-    from channel.orders import line_values
+    from channel.services import mapping
+    from channel.services.orders import line_values
 
     rows: list[tuple[Order, list[OrderLine]]] = []
     for raw in raws:

@@ -39,7 +39,7 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 # --- the fakes, each in its own process ----------------------------------------------------------
 def run_fake(kind: str, orders: int, latency: float, conn: Connection) -> None:
     """Child process: one fake on loopback, answering ``stats`` / ``stop`` on ``conn``."""
-    from channel.simulators.base import serve
+    from simulators.base import serve
 
     sim = _fake_magento(orders) if kind == "magento" else _fake_omni()
     sim.latency_seconds = latency
@@ -54,8 +54,8 @@ def run_fake(kind: str, orders: int, latency: float, conn: Connection) -> None:
 
 
 def _fake_magento(orders: int) -> Any:
-    from channel.simulators.magento import MagentoSimulator
-    from channel.simulators.samples import random_lines, random_order_kwargs, seed_catalog
+    from simulators.magento import MagentoSimulator
+    from simulators.samples import random_lines, random_order_kwargs, seed_catalog
 
     sim = MagentoSimulator()
     sim.integration_tokens.add(common.MAGENTO_TOKEN)
@@ -75,7 +75,7 @@ def _fake_magento(orders: int) -> Any:
 
 
 def _fake_omni() -> Any:
-    from channel.simulators.omni import OmniSimulator
+    from simulators.omni import OmniSimulator
 
     auth = common.OMNI_AUTH
     return OmniSimulator(
@@ -253,7 +253,7 @@ def _operations() -> dict[str, int]:
     from django.db.models import Count
 
     from channel.models import Operation, OperationAttempt, Order
-    from channel.orders import PUSH_ORDER
+    from channel.services.orders import PUSH_ORDER
 
     connection.close()
     pushes = Operation.objects.filter(kind=PUSH_ORDER)

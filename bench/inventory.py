@@ -1,7 +1,7 @@
 """Benchmark: how fast a 200-SKU inventory push answers against a Magento 50 ms away.
 
 Drives the real view (Django's test client → PUT /api/omni/inventory) with the real Magento client
-and real HTTP to the fake Magento on a loopback server (channel.simulators.base.serve) that sleeps
+and real HTTP to the fake Magento on a loopback server (simulators.base.serve) that sleeps
 `--latency` per call. The fake runs in a child process, as a real Magento would, so its own CPU
 does not compete with the proxy's for one interpreter lock. Prints the figures and exits 1 when a
 mode misses its target:
@@ -46,10 +46,10 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from channel.apikeys import api_key_create  # noqa: E402
 from channel.models import ApiKeyScope  # noqa: E402
-from channel.simulators.base import serve  # noqa: E402
-from channel.simulators.magento import MagentoSimulator  # noqa: E402
+from channel.services.apikeys import api_key_create  # noqa: E402
+from simulators.base import serve  # noqa: E402
+from simulators.magento import MagentoSimulator  # noqa: E402
 
 TOKEN = "bench-integration-token"
 

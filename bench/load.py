@@ -2,7 +2,7 @@
 
 Starts, on loopback, the whole production shape and drives it the way Omni's warehouse does:
 
-* a fake Magento and a fake Omni (`channel.simulators`, served by `channel.simulators.base.serve`)
+* a fake Magento and a fake Omni (`channel.simulators`, served by `simulators.base.serve`)
   in a child process, answering every call after a random 20-50 ms (`--latency`), Magento seeded
   with `--orders` sample orders (`seed_magento`) plus `--skus` products for the inventory pushes;
 * a fresh PostgreSQL database (`--database-url`, dropped and created), migrated, with an API key,
@@ -74,7 +74,7 @@ PY_SPY = str(ROOT / ".venv" / "bin" / "py-spy")
 MAGENTO_TOKEN = "load-integration-token"
 OMNI_USER, OMNI_PASSWORD, OMNI_DOMAIN = "load", "load-password", "load"
 LOCATION = "WH1"
-SEED_SPACING_MAX = 900  # seconds between seeded orders at most (channel.simulators.samples)
+SEED_SPACING_MAX = 900  # seconds between seeded orders at most (simulators.samples)
 STEPS = ("ack", "pack", "invoice", "label", "handover")
 ENDPOINTS = {
     "list": "GET /orders",
@@ -110,10 +110,10 @@ def _jitter(sim: Any, low: float, high: float) -> None:
 
 def serve_simulators(args: argparse.Namespace, start: datetime, conn: Connection) -> None:
     """Child process: seed and serve the fake Magento and Omni until the parent says stop."""
-    from channel.simulators.base import serve
-    from channel.simulators.magento import MagentoSimulator
-    from channel.simulators.omni import OmniSimulator
-    from channel.simulators.samples import seed_magento
+    from simulators.base import serve
+    from simulators.magento import MagentoSimulator
+    from simulators.omni import OmniSimulator
+    from simulators.samples import seed_magento
 
     magento = MagentoSimulator()
     magento.integration_tokens.add(MAGENTO_TOKEN)

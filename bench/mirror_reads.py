@@ -123,8 +123,8 @@ def _use(size: int, action: object) -> object:
 
 
 def _api_key() -> str:
-    from channel.apikeys import api_key_create
     from channel.models import ApiKeyScope
+    from channel.services.apikeys import api_key_create
 
     return api_key_create(name="bench", scope=ApiKeyScope.OMNI)[1]
 

@@ -37,11 +37,11 @@ def main() -> None:
 
     import requests
 
-    from channel.apikeys import api_key_create
     from channel.models import ApiKeyScope
-    from channel.simulators.base import serve
-    from channel.simulators.magento import MagentoSimulator
-    from channel.simulators.samples import seed_magento
+    from channel.services.apikeys import api_key_create
+    from simulators.base import serve
+    from simulators.magento import MagentoSimulator
+    from simulators.samples import seed_magento
 
     sim = MagentoSimulator()
     sim.integration_tokens.add(common.MAGENTO_TOKEN)

@@ -1,20 +1,37 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
 def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
-    from channel.roles import ensure_roles
-    from channel.schedules import ensure_schedules
+    from channel.services.roles import ensure_roles
+    from channel.services.schedules import ensure_schedules
 
     ensure_schedules()
     ensure_roles()
 
 
+def _register_admin() -> None:
+    """Import the admin modules here, not from channel.admin's __init__: importing the site class
+    (channel.admin.site) must not register models, or the lazy default site is built twice."""
+    from channel.admin import inventory, invoices, orders, shipping  # noqa: F401
+
+
 class ChannelConfig(AppConfig):
     name = "channel"
+    default = True
     verbose_name = "Channel (orders, shipments, stock)"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         # Every app's post_migrate: permissions of apps migrated later exist by the last one.
         post_migrate.connect(_after_migrate, dispatch_uid="channel.after_migrate")
+        _register_admin()
+
+
+class ProxyAdminConfig(admin_apps.AdminConfig):
+    """The admin app, with the support dashboard as its index (here: channel.admin needs models)."""
+
+    default = False
+
+    default_site = "channel.admin.site.ProxyAdminSite"

@@ -8,7 +8,8 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
-from channel import health, inventory, outbox, sync
+from channel import outbox
+from channel.services import health, inventory, sync
 
 log = logging.getLogger(__name__)
 SCHEDULE_PERIOD_SECONDS = 60  # sync-magento and sweep-outbox fire once a minute

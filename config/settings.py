@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "channel.admin_site.ProxyAdminConfig",
+    "channel.apps.ProxyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -162,8 +162,8 @@ SECURE_PROXY_SSL_HEADER = (
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["channel.auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["channel.auth.HasOmniScope"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["channel.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["channel.api.auth.HasOmniScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["channel.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "channel.api.errors.exception_handler",

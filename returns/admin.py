@@ -444,7 +444,7 @@ class ShipmentRtoAdmin(admin.ModelAdmin):
         return False
 
 
-def _attach_rto_action() -> None:
+def attach_rto_action() -> None:
     """Add "mark RTO" to the Shipment admin, whichever app registered it (channel loads first)."""
     if not admin.site.is_registered(Shipment):
         admin.site.register(Shipment, ShipmentRtoAdmin)
@@ -453,6 +453,3 @@ def _attach_rto_action() -> None:
     current = list(shipment_admin.actions or [])
     if mark_rto not in current:
         shipment_admin.actions = [*current, mark_rto]
-
-
-_attach_rto_action()

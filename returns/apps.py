@@ -7,8 +7,10 @@ class ReturnsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from channel import timeline
+        from channel.services import timeline
+        from returns.admin import attach_rto_action
         from returns.timeline import return_entries
 
         if return_entries not in timeline.extra_sources:
             timeline.extra_sources.append(return_entries)
+        attach_rto_action()  # after channel's ready(), which registers the Shipment admin

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from channel import audit
-from channel.magento import MagentoClient
+from channel.integrations.magento import MagentoClient
+from channel.integrations.omni import OmniClient, OmniError
 from channel.models import Flow, Operation
-from channel.omni import OmniClient, OmniError
 from channel.outbox import register
+from channel.services import audit
 from returns import services
 from returns.models import ReturnItem, ReturnOrder
 

@@ -6,8 +6,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from channel.history import history_user
 from channel.models import Order, OrderLine, Shipment
+from channel.models.history import history_user
 
 CODE_LENGTH = 255  # Omni's limit on every string
 

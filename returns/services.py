@@ -17,10 +17,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from channel import audit, outbox
-from channel.idempotency import request_hash
+from channel import outbox
+from channel.api.idempotency import request_hash
+from channel.lib.timefmt import to_omni
 from channel.models import Operation, Order, OrderLine, Shipment, ShipmentState
-from channel.timefmt import to_omni
+from channel.services import audit
 from returns.models import (
     CODE_LENGTH,
     EDITABLE_STATES,

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from channel.models import Order
-from channel.timeline import Entry
+from channel.services.timeline import Entry
 from returns.models import ReturnOrder
 
 

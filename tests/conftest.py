@@ -6,13 +6,15 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from channel import http, outbox, redaction
-from channel.apikeys import api_key_create
-from channel.magento import forget_admin_token
+from channel import outbox
+from channel.integrations import http
+from channel.integrations.magento import forget_admin_token
+from channel.lib import redaction
 from channel.models import ApiKeyScope
-from channel.simulators.base import SimulatorAdapter
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
+from channel.services.apikeys import api_key_create
+from simulators.base import SimulatorAdapter
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 
 MAGENTO_URL = "http://magento.test/rest/default"
 OMNI_URL = "http://omni.test/assure-magic2"

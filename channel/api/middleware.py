@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from channel import http, redaction
 from channel.api.errors import json_not_found, json_server_error
+from channel.integrations import http
+from channel.lib import redaction
 from channel.models import CallDirection, CallRecord
 
 MAX_BODY_CHARS = 64_000

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from rest_framework.request import Request
 
 from channel.api.errors import ApiError
-from channel.timefmt import parse_iso
+from channel.lib.timefmt import parse_iso
 
 
 def int_param(request: Request, name: str, default: int, low: int, high: int | None = None) -> int:

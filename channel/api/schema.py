@@ -26,7 +26,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from channel.auth import HasReturnsScope
+from channel.api.auth import HasReturnsScope
 
 MAX_STRING = 255  # Omni's limit for every string it sends, except free-text reasons
 INT64_MAX = 2**63 - 1
@@ -450,7 +450,7 @@ class InventoryResponse(serializers.Serializer):
 class ApiKeySchemes(OpenApiAuthenticationExtension):
     """Two schemes with the same header: a key has one scope, omni or returns."""
 
-    target_class = "channel.auth.ApiKeyAuthentication"
+    target_class = "channel.api.auth.ApiKeyAuthentication"
     name = [OMNI_KEY, RETURNS_KEY]
 
     def get_security_requirement(self, auto_schema: AutoSchema) -> dict[str, list[Any]]:

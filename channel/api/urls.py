@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from channel.api import inventory, invoices, labels, manifests, orders, processing, shipments
+from channel.api.views import acknowledge as processing
+from channel.api.views import inventory, invoices, labels, manifests, orders, shipments
 
 urlpatterns = [
     path("inventory", inventory.InventoryView.as_view(), name="omni-inventory"),

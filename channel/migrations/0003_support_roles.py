@@ -8,7 +8,7 @@ def create_groups(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    """The support and auditor groups; their permissions are kept current by channel.roles."""
+    """The support and auditor groups; their permissions are kept current by channel.services.roles."""
 
     dependencies = [("channel", "0002_permissions"), ("auth", "0012_alter_user_first_name_max_length")]
 

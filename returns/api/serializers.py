@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from channel.timefmt import to_omni
+from channel.lib.timefmt import to_omni
 from returns.models import ReturnOrder
 
 

@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channel.api.auth import HasOmniScope, HasReturnsScope
 from channel.api.errors import ApiError
-from channel.auth import HasOmniScope, HasReturnsScope
 from returns import services
 from returns.api import schema
 from returns.api.serializers import QcIn, ReturnCreateIn, return_body

@@ -18,16 +18,16 @@ from drf_spectacular.generators import SchemaGenerator
 from requests.adapters import BaseAdapter
 from rest_framework.test import APIClient
 
-from channel import http
 from channel.api import schema as doc
-from channel.apikeys import api_key_create
+from channel.integrations import http
 from channel.models import ApiKeyScope, Manifest, Order
-from channel.orders import order_upsert
-from channel.simulators.base import SimulatorAdapter
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
-from tests.channel.shipping import make_location
+from channel.services.apikeys import api_key_create
+from channel.services.orders import order_upsert
+from simulators.base import SimulatorAdapter
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 from tests.conftest import MAGENTO_TOKEN, OMNI_PASSWORD
+from tests.support.shipping import make_location
 
 
 class NoNetwork(BaseAdapter):

@@ -81,7 +81,7 @@ def test_it_answers_every_request_without_a_5xx_and_every_error_with_has_error(
 ) -> None:
     headers = {settings.API_KEY_HEADER: keys[scope_of(case.path)]}
     # ignored_auth probes each operation with a wrong key: twenty of those would throttle this
-    # client (channel.auth), and every later answer would be a 429.
+    # client (channel.api.auth), and every later answer would be a 429.
     cache.clear()
     with transaction.atomic():
         response = case.call_and_validate(headers=headers, checks=CHECKS)

@@ -20,9 +20,9 @@ from channel.models import (
     StockLevel,
     StockState,
 )
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
 from returns.models import ReturnOrder, ReturnState
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 
 SENT_RETURN_STATES = [
     ReturnState.SENT,

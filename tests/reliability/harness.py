@@ -25,9 +25,9 @@ from typing import Any
 
 import requests
 
-from channel.simulators.base import RunningServer, serve
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
+from simulators.base import RunningServer, serve
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
 OMNI_PREFIX = "/assure-magic2"

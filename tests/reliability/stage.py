@@ -14,12 +14,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from channel.apikeys import api_key_create
-from channel.awb import awb_series_add
 from channel.models import ApiKeyScope, Location, OperationAttempt
-from channel.schedules import ensure_schedules
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
+from channel.services.apikeys import api_key_create
+from channel.services.awb import awb_series_add
+from channel.services.schedules import ensure_schedules
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 from tests.reliability import checks
 from tests.reliability.harness import (
     LOCATION,

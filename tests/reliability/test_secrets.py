@@ -22,14 +22,14 @@ from django_q.models import OrmQ, Task
 from django_q.tasks import async_task
 from rest_framework.test import APIClient
 
-from channel import redaction
-from channel.apikeys import api_key_create
-from channel.awb import awb_series_add
-from channel.magento import forget_admin_token
+from channel.integrations.magento import forget_admin_token
+from channel.lib import redaction
 from channel.models import ApiKeyScope, Location, Operation, OperationState
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
-from channel.sync import sync_magento
+from channel.services.apikeys import api_key_create
+from channel.services.awb import awb_series_add
+from channel.services.sync import sync_magento
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 from tests.reliability.stage import WAREHOUSE
 
 pytestmark = pytest.mark.django_db(transaction=True)

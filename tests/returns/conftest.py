@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from channel import mapping
-from channel.apikeys import api_key_create
 from channel.models import ApiKeyScope, Order, OrderLine, Shipment, ShipmentLine, ShipmentState
-from channel.orders import order_upsert
-from channel.simulators.omni import OmniSimulator
-from tests import magento_orders as mo
+from channel.services import mapping
+from channel.services.apikeys import api_key_create
+from channel.services.orders import order_upsert
+from simulators.omni import OmniSimulator
+from tests.support import magento_orders as mo
 
 
 @pytest.fixture(autouse=True)

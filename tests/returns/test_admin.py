@@ -14,7 +14,7 @@ from channel.models import Operation
 from returns import services
 from returns.models import ReturnOrder, ReturnState
 from returns.services import ItemInput
-from tests.admin.conftest import _login
+from tests.channel.admin.conftest import _login
 from tests.returns.conftest import handed_over, shipped_order
 
 pytestmark = pytest.mark.django_db

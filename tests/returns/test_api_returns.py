@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from channel import outbox
 from channel.models import CallRecord, Operation
-from channel.simulators.omni import OmniSimulator
 from returns.models import ReturnOrder
+from simulators.omni import OmniSimulator
 from tests.returns.conftest import at_omni, shipped_order
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from channel import outbox
 from channel.models import AuditEvent, Operation, OperationState, Order
-from channel.orders import order_upsert
-from channel.simulators.magento import MagentoSimulator
+from channel.services.orders import order_upsert
 from returns import services
 from returns.models import ReturnItem
 from returns.services import ItemInput, QcInput
+from simulators.magento import MagentoSimulator
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from channel import outbox
 from channel.models import AuditEvent, ErrorClass, Flow, FlowState, Operation, OperationState
-from channel.simulators.omni import OmniSimulator
 from returns import services
 from returns.models import ReturnOrder, ReturnState
 from returns.services import ItemInput
+from simulators.omni import OmniSimulator
 from tests.returns.conftest import at_omni, handed_over, shipped_order
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from channel.simulators.base import SimulatorAdapter
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.omni import OmniSimulator
-from tests.simulators.helpers import MAGENTO, OMNI
+from simulators.base import SimulatorAdapter
+from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
+from tests.support.simulators import MAGENTO, OMNI
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from channel.simulators.magento import MagentoSimulator, oauth_signature
-from tests.simulators.helpers import MAGENTO, REST
+from simulators.magento import MagentoSimulator, oauth_signature
+from tests.support.simulators import MAGENTO, REST
 
 TOKEN_URL = f"{MAGENTO}/rest/V1/integration/admin/token"
 DENIED = "The consumer isn't authorized to access %resources."

@@ -6,8 +6,8 @@ from typing import Any
 
 import requests
 
-from channel.simulators.magento import MagentoSimulator
-from tests.simulators.helpers import REST
+from simulators.magento import MagentoSimulator
+from tests.support.simulators import REST
 
 INVOICE_ERRORS = "Invoice Document Validation Error(s):\n"
 SHIP_ERRORS = "Shipment Document Validation Error(s):\n"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from channel.simulators.magento import MagentoSimulator
-from tests.simulators.helpers import MAGENTO, REST
+from simulators.magento import MagentoSimulator
+from tests.support.simulators import MAGENTO, REST
 
 STATUS_MESSAGE = 'Unable to add comment: The status "%1" is not part of the order status history.'
 

@@ -11,8 +11,8 @@ import requests
 import yaml
 from jsonschema import Draft7Validator
 
-from channel.simulators.magento import MagentoSimulator
-from tests.simulators.helpers import REST, search
+from simulators.magento import MagentoSimulator
+from tests.support.simulators import REST, search
 
 SCHEMA = (
     Path(__file__).resolve().parents[3]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from channel.simulators.magento import MagentoSimulator
-from tests.simulators.helpers import REST, search
+from simulators.magento import MagentoSimulator
+from tests.support.simulators import REST, search
 
 
 def _ids(response: requests.Response) -> list[int]:

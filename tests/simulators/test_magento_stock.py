@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from channel.simulators.magento import MagentoSimulator
-from tests.simulators.helpers import REST, search
+from simulators.magento import MagentoSimulator
+from tests.support.simulators import REST, search
 
 
 def test_it_reads_a_stock_item_and_answers_404_for_unknown_skus(

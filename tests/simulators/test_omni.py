@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from channel.simulators.omni import OmniSimulator
-from tests.simulators.helpers import OMNI
+from simulators.omni import OmniSimulator
+from tests.support.simulators import OMNI
 
 T0 = "2026-01-31T09:15:00.000+00:00"
 
@@ -263,7 +263,7 @@ def test_it_creates_return_orders_once(omni: OmniSimulator, omni_client: request
 def test_it_uses_a_configurable_prefix_and_return_path() -> None:
     omni = OmniSimulator(path_prefix="/assure-magic2", return_path="/return-orders")
     session = requests.Session()
-    from channel.simulators.base import SimulatorAdapter
+    from simulators.base import SimulatorAdapter
 
     session.mount(OMNI, SimulatorAdapter(omni))
     session.headers.update(omni.headers())

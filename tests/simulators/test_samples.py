@@ -8,9 +8,9 @@ from collections import Counter
 
 import requests
 
-from channel.simulators.magento import MagentoSimulator
-from channel.simulators.samples import new_random_order, seed_magento
-from tests.simulators.helpers import REST, search
+from simulators.magento import MagentoSimulator
+from simulators.samples import new_random_order, seed_magento
+from tests.support.simulators import REST, search
 
 
 def _snapshot(sim: MagentoSimulator) -> str:

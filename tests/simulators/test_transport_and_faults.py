@@ -13,9 +13,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 import requests
 
-from channel.simulators.base import RunningServer, serve, wsgi_app
-from channel.simulators.magento import MagentoSimulator
-from tests.simulators.helpers import REST
+from simulators.base import RunningServer, serve, wsgi_app
+from simulators.magento import MagentoSimulator
+from tests.support.simulators import REST
 
 
 @pytest.fixture

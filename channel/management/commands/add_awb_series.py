@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from channel.awb import awb_format, awb_series_add
 from channel.models import CheckDigit
+from channel.services.awb import awb_format, awb_series_add
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from channel.apikeys import api_key_create
 from channel.models import ApiKeyScope
+from channel.services.apikeys import api_key_create
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from channel.awb import awb_series_add
 from channel.models import AwbSeries, Location
+from channel.services.awb import awb_series_add
 
 
 class Command(BaseCommand):

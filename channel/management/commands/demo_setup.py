@@ -3,8 +3,8 @@ import secrets
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
-from channel.apikeys import api_key_create
 from channel.models import ApiKey
+from channel.services.apikeys import api_key_create
 
 
 class Command(BaseCommand):

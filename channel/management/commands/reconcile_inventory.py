@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from channel.inventory import stock_reconcile
+from channel.services.inventory import stock_reconcile
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from channel.schedules import ensure_schedules
+from channel.services.schedules import ensure_schedules
 
 
 class Command(BaseCommand):

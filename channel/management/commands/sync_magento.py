@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from channel.sync import sync_magento
+from channel.services.sync import sync_magento
 
 
 class Command(BaseCommand):

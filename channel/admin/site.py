@@ -1,0 +1,23 @@
+"""The admin site whose index is the support dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+
+class ProxyAdminSite(admin.AdminSite):
+    site_header = "omni-magento-proxy"
+    site_title = "omni-magento-proxy"
+    index_title = "Dashboard"
+    index_template = "admin/proxy_index.html"
+
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
+        from channel.services.dashboard import dashboard_context
+
+        return super().index(request, {**dashboard_context(), **(extra_context or {})})

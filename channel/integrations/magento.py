@@ -1,0 +1,435 @@
+"""Magento 2 admin REST client: one method per Magento operation the proxy uses.
+
+Reference: https://developer.adobe.com/commerce/webapi/rest/quick-reference/ (admin schema 2.4.8)
+and ../shared/reference/magento-rest.md. Orders, invoices and shipments are addressed by entity_id.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from requests_oauthlib import OAuth1
+
+from channel.integrations import http
+from channel.lib import redaction
+
+SIGNATURE_HMAC_SHA256 = "HMAC-SHA256"
+
+
+class MagentoError(Exception):
+    """Magento answered with an error, or did not answer.
+
+    `transient` errors (timeouts, connection errors, 5xx, 429) are retried; the rest wait for a
+    person. `needs_config` marks errors only a configuration change fixes (auth, 2FA).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        needs_config: bool = False,
+        timed_out: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.transient = transient
+        self.needs_config = needs_config
+        self.timed_out = timed_out
+
+
+class MagentoNotFound(MagentoError):
+    """404: the entity does not exist."""
+
+
+def interpolate(message: str, parameters: Any) -> str:
+    """Fill Magento's `%1` / `%name` placeholders from `parameters` (list or dict)."""
+    if isinstance(parameters, list):
+        for index in range(len(parameters), 0, -1):
+            message = message.replace(f"%{index}", str(parameters[index - 1]))
+    elif isinstance(parameters, dict):
+        for key in sorted(parameters, key=len, reverse=True):
+            value = parameters[key]
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            message = message.replace(f"%{key}", text)
+    return message
+
+
+def error_message(body: Any, status: int) -> str:
+    if isinstance(body, dict):
+        if "message" in body:
+            text = interpolate(str(body["message"]), body.get("parameters"))
+            details = [
+                interpolate(str(e.get("message", "")), e.get("parameters"))
+                for e in body.get("errors") or []
+                if isinstance(e, dict)
+            ]
+            return "\n".join([text, *details]) if details else text
+        errors = body.get("messages", {}).get("error", [])
+        if errors:
+            return str(errors[0].get("message", ""))
+    return f"Magento answered HTTP {status}"
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    field: str
+    value: Any
+    condition: str = "eq"
+
+
+def search_params(
+    groups: list[list[SearchFilter]],
+    *,
+    sort: list[tuple[str, str]] | None = None,
+    page_size: int | None = None,
+    page: int | None = None,
+) -> list[tuple[str, str]]:
+    """Build Magento searchCriteria query parameters (filters OR within a group, AND across)."""
+    params: list[tuple[str, str]] = []
+    for g, group in enumerate(groups):
+        for f, flt in enumerate(group):
+            base = f"searchCriteria[filter_groups][{g}][filters][{f}]"
+            params += [
+                (f"{base}[field]", flt.field),
+                (f"{base}[value]", str(flt.value)),
+                (f"{base}[condition_type]", flt.condition),
+            ]
+    for s, (field_name, direction) in enumerate(sort or []):
+        params += [
+            (f"searchCriteria[sortOrders][{s}][field]", field_name),
+            (f"searchCriteria[sortOrders][{s}][direction]", direction),
+        ]
+    if page_size is not None:
+        params.append(("searchCriteria[pageSize]", str(page_size)))
+    if page is not None:
+        params.append(("searchCriteria[currentPage]", str(page)))
+    if not params:
+        params.append(("searchCriteria", ""))
+    return params
+
+
+class _AdminTokenCache:
+    """Admin token shared by the threads of one process; refreshed once on a 401."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.token = ""
+
+
+_admin_token = _AdminTokenCache()
+
+
+def forget_admin_token() -> None:
+    _admin_token.token = ""
+
+
+# The monotonic instant by which every Magento call of the current Omni request must be over.
+_deadline: ContextVar[float | None] = ContextVar("magento_deadline", default=None)
+MIN_CALL_SECONDS = 0.5  # below this, don't start a call that could not finish
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Cap the Magento calls made inside the block (also by outbox handlers run inline) to
+    `seconds` in total, so an Omni request answers in time however slow Magento is."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds left in the current budget, or None outside one."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+class MagentoClient:
+    """Talks to one Magento store. `read_timeout` is short inside an Omni request."""
+
+    def __init__(
+        self,
+        *,
+        read_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        order_id: int | None = None,
+        operation_id: int | None = None,
+    ) -> None:
+        self.base_url = settings.MAGENTO_BASE_URL
+        self.timeout = (
+            connect_timeout or settings.MAGENTO_CONNECT_TIMEOUT,
+            read_timeout or settings.MAGENTO_BACKGROUND_READ_TIMEOUT,
+        )
+        self.context = http.CallContext("magento", order_id=order_id, operation_id=operation_id)
+
+    # --- transport --------------------------------------------------------------------------
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: list[tuple[str, str]] | None = None,
+    ) -> Any:
+        if not self.base_url:
+            raise MagentoError("MAGENTO_BASE_URL is not configured", needs_config=True)
+        result = self._send(method, path, body, params)
+        if result.status == 401 and settings.MAGENTO_AUTH_MODE == "admin":
+            forget_admin_token()  # expired: fetch a new token once, then try again
+            result = self._send(method, path, body, params)
+        return self._parse(result, method, path)
+
+    def _budgeted_timeout(self, method: str, path: str) -> tuple[float, float]:
+        left = time_left()
+        if left is None:
+            return self.timeout
+        if left < MIN_CALL_SECONDS:
+            # Not sent at all, so certainly without effect (timed_out is for lost answers).
+            raise MagentoError(
+                f"No time left in this request to call {method} {path}", transient=True
+            )
+        return min(self.timeout[0], left), min(self.timeout[1], left)
+
+    def _send(
+        self, method: str, path: str, body: Any, params: list[tuple[str, str]] | None
+    ) -> http.HttpResult:
+        timeout = self._budgeted_timeout(method, path)
+        headers, auth = self._auth()
+        try:
+            return http.send(
+                method,
+                f"{self.base_url}{path}",
+                context=self.context,
+                timeout=timeout,
+                json_body=body,
+                params=params,
+                headers=headers,
+                auth=auth,
+            )
+        except http.TransportError as exc:
+            raise MagentoError(
+                f"Magento did not answer: {exc}", transient=True, timed_out=exc.timed_out
+            ) from exc
+
+    def _parse(self, result: http.HttpResult, method: str, path: str) -> Any:
+        try:
+            body = result.json()
+        except ValueError:
+            body = None
+            if result.status < 400:
+                raise MagentoError(
+                    f"Magento sent a body that is not JSON for {method} {path}",
+                    status=result.status,
+                    transient=True,
+                ) from None
+        if result.status < 400:
+            return body
+        message = error_message(body, result.status)
+        if result.status == 404:
+            raise MagentoNotFound(message, status=404)
+        if result.status == 401:
+            raise MagentoError(
+                f"Magento refused the credentials or the integration lacks access: {message}",
+                status=401,
+                needs_config=True,
+            )
+        transient = result.status >= 500 or result.status in (408, 429)
+        raise MagentoError(message, status=result.status, transient=transient)
+
+    def _auth(self) -> tuple[dict[str, str], Any]:
+        mode = settings.MAGENTO_AUTH_MODE
+        if mode == "bearer":
+            return {"Authorization": f"Bearer {settings.MAGENTO_TOKEN}"}, None
+        if mode == "oauth1":
+            return {}, OAuth1(
+                settings.MAGENTO_CONSUMER_KEY,
+                client_secret=settings.MAGENTO_CONSUMER_SECRET,
+                resource_owner_key=settings.MAGENTO_ACCESS_TOKEN,
+                resource_owner_secret=settings.MAGENTO_ACCESS_TOKEN_SECRET,
+                signature_method=SIGNATURE_HMAC_SHA256,
+            )
+        return {"Authorization": f"Bearer {self._cached_admin_token()}"}, None
+
+    def _cached_admin_token(self) -> str:
+        with _admin_token.lock:
+            if not _admin_token.token:
+                _admin_token.token = self.admin_token()
+            return _admin_token.token
+
+    # --- operations ---------------------------------------------------------------------------
+    def admin_token(self) -> str:
+        """POST /V1/integration/admin/token -> a JSON string token."""
+        try:
+            result = http.send(
+                "POST",
+                f"{self.base_url}/V1/integration/admin/token",
+                context=self.context,
+                timeout=self.timeout,
+                json_body={
+                    "username": settings.MAGENTO_USERNAME,
+                    "password": settings.MAGENTO_PASSWORD,
+                },
+                secret_response=True,
+            )
+        except http.TransportError as exc:
+            raise MagentoError(f"Magento did not answer: {exc}", transient=True) from exc
+        if result.status == 200:
+            token = str(result.json())
+            redaction.remember_secret(token)
+            return token
+        message = error_message(_safe_json(result), result.status)
+        if "2fa" in message.lower() or "two-factor" in message.lower():
+            message = (
+                "Magento refuses admin tokens because two-factor authentication is on; "
+                "use an integration (MAGENTO_AUTH_MODE=bearer or oauth1). Magento said: " + message
+            )
+        raise MagentoError(
+            message,
+            status=result.status,
+            transient=result.status >= 500,
+            needs_config=result.status < 500,
+        )
+
+    def search_orders(self, params: list[tuple[str, str]]) -> dict[str, Any]:
+        """GET /V1/orders?searchCriteria..."""
+        return self._request("GET", "/V1/orders", params=params)
+
+    def get_order(self, entity_id: int) -> dict[str, Any]:
+        """GET /V1/orders/{id}"""
+        return self._request("GET", f"/V1/orders/{int(entity_id)}")
+
+    def get_order_status(self, entity_id: int) -> str:
+        """GET /V1/orders/{id}/statuses -> the bare status string."""
+        return str(self._request("GET", f"/V1/orders/{int(entity_id)}/statuses"))
+
+    def add_comment(
+        self, entity_id: int, comment: str, *, status: str | None = None, notify: bool = False
+    ) -> bool:
+        """POST /V1/orders/{id}/comments"""
+        history: dict[str, Any] = {
+            "comment": comment,
+            "is_customer_notified": int(notify),
+            "is_visible_on_front": 0,
+            "parent_id": int(entity_id),
+        }
+        if status:
+            history["status"] = status
+        body = {"statusHistory": history}
+        return bool(self._request("POST", f"/V1/orders/{int(entity_id)}/comments", body=body))
+
+    def cancel_order(self, entity_id: int) -> bool:
+        """POST /V1/orders/{id}/cancel -> true, or false when Magento cannot cancel."""
+        return self._request("POST", f"/V1/orders/{int(entity_id)}/cancel") is True
+
+    def create_invoice(self, entity_id: int, items: list[dict[str, Any]], *, capture: bool) -> int:
+        """POST /V1/order/{id}/invoice -> new invoice entity_id."""
+        body = {"capture": capture, "items": items, "notify": False}
+        return int(self._request("POST", f"/V1/order/{int(entity_id)}/invoice", body=body))
+
+    def search_invoices(self, order_entity_id: int) -> list[dict[str, Any]]:
+        """GET /V1/invoices filtered by order_id."""
+        params = search_params([[SearchFilter("order_id", int(order_entity_id))]])
+        return self._request("GET", "/V1/invoices", params=params).get("items") or []
+
+    def get_invoice(self, invoice_id: int) -> dict[str, Any]:
+        """GET /V1/invoices/{id}"""
+        return self._request("GET", f"/V1/invoices/{int(invoice_id)}")
+
+    def ship_order(
+        self,
+        entity_id: int,
+        items: list[dict[str, Any]],
+        tracks: list[dict[str, Any]],
+        *,
+        source_code: str | None = None,
+    ) -> int:
+        """POST /V1/order/{id}/ship -> new shipment entity_id."""
+        body: dict[str, Any] = {"items": items, "tracks": tracks, "notify": False}
+        if source_code:
+            body["arguments"] = {"extension_attributes": {"source_code": source_code}}
+        return int(self._request("POST", f"/V1/order/{int(entity_id)}/ship", body=body))
+
+    def get_shipment(self, shipment_id: int) -> dict[str, Any]:
+        """GET /V1/shipment/{id}"""
+        return self._request("GET", f"/V1/shipment/{int(shipment_id)}")
+
+    def search_shipments(self, order_entity_id: int) -> list[dict[str, Any]]:
+        """GET /V1/shipments filtered by order_id."""
+        params = search_params([[SearchFilter("order_id", int(order_entity_id))]])
+        return self._request("GET", "/V1/shipments", params=params).get("items") or []
+
+    def refund_order(
+        self,
+        entity_id: int,
+        items: list[dict[str, Any]],
+        *,
+        comment: str | None = None,
+        arguments: dict[str, Any] | None = None,
+    ) -> int:
+        """POST /V1/order/{id}/refund (offline credit memo) -> creditmemo entity_id.
+
+        `comment` is stored on the credit memo (a marker to find it again); `arguments` are
+        Magento's creation arguments (`shipping_amount`, `adjustment_positive`, ...).
+        """
+        body: dict[str, Any] = {"items": items, "notify": False}
+        if comment:
+            body["appendComment"] = True
+            body["comment"] = {"comment": comment, "is_visible_on_front": 0}
+        if arguments:
+            body["arguments"] = arguments
+        return int(self._request("POST", f"/V1/order/{int(entity_id)}/refund", body=body))
+
+    def search_creditmemos(self, order_entity_id: int) -> list[dict[str, Any]]:
+        """GET /V1/creditmemos filtered by order_id."""
+        params = search_params([[SearchFilter("order_id", int(order_entity_id))]])
+        return self._request("GET", "/V1/creditmemos", params=params).get("items") or []
+
+    def get_stock_item(self, sku: str) -> dict[str, Any]:
+        """GET /V1/stockItems/{sku}"""
+        return self._request("GET", f"/V1/stockItems/{_quote(sku)}")
+
+    def update_stock_item(self, sku: str, qty: int) -> int:
+        """PUT /V1/products/{sku}/stockItems/1 (the item id is ignored by Magento)."""
+        body = {"stockItem": {"qty": qty, "is_in_stock": qty > 0}}
+        return int(self._request("PUT", f"/V1/products/{_quote(sku)}/stockItems/1", body=body))
+
+    def save_source_items(self, items: list[dict[str, Any]]) -> None:
+        """POST /V1/inventory/source-items (MSI; all or nothing)."""
+        self._request("POST", "/V1/inventory/source-items", body={"sourceItems": items})
+
+    def search_source_items(self, skus: list[str], source_code: str) -> list[dict[str, Any]]:
+        """GET /V1/inventory/source-items filtered by sku and source_code (one page: at most one
+        item per SKU, so pageSize = len(skus) also works under Magento's input limiting)."""
+        params = search_params(
+            [
+                [SearchFilter("sku", ",".join(skus), "in")],
+                [SearchFilter("source_code", source_code)],
+            ],
+            page_size=len(skus),
+            page=1,
+        )
+        return self._request("GET", "/V1/inventory/source-items", params=params).get("items") or []
+
+
+def _quote(sku: str) -> str:
+    from urllib.parse import quote
+
+    return quote(sku, safe="")
+
+
+def _safe_json(result: http.HttpResult) -> Any:
+    try:
+        return result.json()
+    except ValueError:
+        return None

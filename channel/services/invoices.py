@@ -1,0 +1,442 @@
+"""Magento invoices for proxy shipments, and the invoice Omni gets (contract 4.4, 4.5).
+
+One Invoice row per Shipment; the Magento invoice is created by an outbox operation (at pack when
+INVOICE_AT_PACK, at handover otherwise, or when Omni asks for it), for exactly the shipment's
+items. Before any retry the operation reads the order's invoices back and adopts the one it made,
+so a lost answer never becomes a second invoice. The PDF is rendered by the proxy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
+
+from channel import outbox
+from channel.documents.data import Address, InvoiceDoc, InvoiceLine, TaxLine
+from channel.documents.render import render_invoice_pdf
+from channel.integrations.magento import MagentoClient, MagentoError
+from channel.lib.timefmt import parse_magento, to_omni
+from channel.models import (
+    Document,
+    DocumentKind,
+    Flow,
+    Invoice,
+    InvoiceState,
+    Operation,
+    OperationState,
+    Order,
+    OrderLine,
+    Shipment,
+)
+from channel.services import audit
+from channel.services import documents as docstore
+from channel.services.acknowledge import (
+    CANCEL_REMAINDER,
+    CREATE_INVOICE,
+    magento_items,
+    nudge,
+    operation_client,
+    refresh_quietly,
+)
+from channel.services.mapping import money
+
+TAX_TYPE = "GST"
+
+
+def capture_for(order: Order) -> bool:
+    """Online prepaid methods are captured; COD and the configured offline methods are not."""
+    offline = set(settings.MAGENTO_COD_METHODS) | set(settings.MAGENTO_OFFLINE_PAYMENT_METHODS)
+    return order.payment_method not in offline
+
+
+def operation_key(shipment: Shipment) -> str:
+    return f"{CREATE_INVOICE}:{shipment.pk}"
+
+
+def invoice_queue(*, shipment: Shipment) -> Invoice:
+    """The shipment's invoice, queued for Magento once (inside the caller's transaction)."""
+    invoice, _ = Invoice.objects.get_or_create(
+        shipment=shipment,
+        defaults={"order": shipment.order, "capture": capture_for(shipment.order)},
+    )
+    outbox.enqueue(
+        CREATE_INVOICE,
+        key=operation_key(shipment),
+        order=shipment.order,
+        target=f"shipment:{shipment.shipment_code}",
+        payload={"shipment": shipment.pk},
+    )
+    return invoice
+
+
+def invoice_ensure(*, shipment: Shipment) -> Invoice:
+    with transaction.atomic():
+        return invoice_queue(shipment=shipment)
+
+
+def invoice_operation(invoice: Invoice) -> Operation | None:
+    return Operation.objects.filter(idempotency_key=operation_key(invoice.shipment)).first()
+
+
+def invoice_try_now(*, invoice: Invoice) -> Invoice:
+    """Run the invoice's pending operation in this request (within the Magento time budget)."""
+    operation = invoice_operation(invoice)
+    if invoice.state != InvoiceState.CREATED and operation is not None:
+        due = Operation.objects.filter(pk=operation.pk, state=OperationState.PENDING).update(
+            next_attempt_at=timezone.now()
+        )
+        if due:
+            outbox.run_operation(operation.pk)
+    invoice.refresh_from_db()
+    return invoice
+
+
+# --- the outbox operation -----------------------------------------------------------------------
+def _invoice_of(operation: Operation) -> Invoice:
+    return Invoice.objects.select_related("order", "shipment").get(
+        shipment_id=operation.payload["shipment"]
+    )
+
+
+def _result(invoice: Invoice) -> dict[str, Any]:
+    return {"invoiceId": invoice.magento_invoice_id, "invoiceCode": invoice.invoice_number}
+
+
+def find_in_magento(client: MagentoClient, invoice: Invoice) -> dict[str, Any] | None:
+    """The Magento invoice made for this shipment, if there is one: the one recorded, or one with
+    exactly its items that no other shipment has claimed."""
+    if invoice.magento_invoice_id:
+        return client.get_invoice(invoice.magento_invoice_id)
+    order = invoice.order
+    taken = set(
+        Invoice.objects.filter(order=order, magento_invoice_id__isnull=False)
+        .exclude(pk=invoice.pk)
+        .values_list("magento_invoice_id", flat=True)
+    )
+    expected = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    ours = set(order.lines.values_list("magento_item_id", flat=True))
+    for candidate in client.search_invoices(order.entity_id):
+        if int(candidate["entity_id"]) not in taken and items_of(candidate, ours) == expected:
+            return candidate
+    return None
+
+
+def items_of(document: dict[str, Any], ours: set[int]) -> dict[int, int]:
+    """{order_item_id: qty} of a Magento invoice or shipment, for the lines the proxy sends."""
+    result: dict[int, int] = {}
+    for item in document.get("items") or []:
+        item_id = int(item.get("order_item_id") or 0)
+        qty = int(float(item.get("qty") or 0))
+        if item_id in ours and qty > 0:
+            result[item_id] = result.get(item_id, 0) + qty
+    return result
+
+
+def _read_back(operation: Operation) -> dict[str, Any] | None:
+    invoice = _invoice_of(operation)
+    if invoice.state == InvoiceState.CREATED:
+        return _result(invoice)
+    raw = find_in_magento(operation_client(operation), invoice)
+    if raw is None:
+        return None
+    return _result(invoice_record(invoice=invoice, raw=raw))
+
+
+@outbox.register(CREATE_INVOICE, flow=Flow.FULFILMENT, read_back=_read_back)
+def create_invoice(operation: Operation) -> dict[str, Any]:
+    """POST /V1/order/{id}/invoice for exactly the shipment's items, then read the invoice."""
+    invoice = _invoice_of(operation)
+    if invoice.state == InvoiceState.CREATED:
+        return _result(invoice)
+    client = operation_client(operation)
+    if not invoice.magento_invoice_id:
+        outside = invoiced_outside_the_proxy(client, invoice)
+        invoice.magento_invoice_id = (
+            int(outside["entity_id"]) if outside else _create_or_find(client, invoice)
+        )
+        invoice.adopted = outside is not None
+        Invoice.objects.filter(pk=invoice.pk).update(
+            magento_invoice_id=invoice.magento_invoice_id, adopted=invoice.adopted
+        )
+    invoice = invoice_record(invoice=invoice, raw=client.get_invoice(invoice.magento_invoice_id))
+    refresh_quietly(invoice.order, client)
+    return _result(invoice)
+
+
+def invoiced_outside_the_proxy(client: MagentoClient, invoice: Invoice) -> dict[str, Any] | None:
+    """The Magento invoice that already covers this shipment's units when Magento invoiced them
+    itself (e.g. at online payment capture), so no second invoice is attempted. None when the
+    units are still open to invoice, or no single invoice covers them: then the proxy asks
+    Magento, which creates the invoice or says why it cannot."""
+    order = invoice.order
+    wanted = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    raw_items = {int(i["item_id"]): i for i in client.get_order(order.entity_id).get("items", [])}
+    if not all(_invoiced_elsewhere(raw_items.get(i, {}), q) for i, q in wanted.items()):
+        return None
+    for candidate in client.search_invoices(order.entity_id):
+        covered = items_of(candidate, set(wanted))
+        if all(covered.get(item_id, 0) >= qty for item_id, qty in wanted.items()):
+            return candidate
+    return None
+
+
+def _invoiced_elsewhere(item: dict[str, Any], qty: int) -> bool:
+    """Too few units are open to invoice, and enough of them were invoiced (not cancelled)."""
+    ordered = float(item.get("qty_ordered") or 0)
+    invoiced = float(item.get("qty_invoiced") or 0)
+    open_qty = ordered - invoiced - float(item.get("qty_canceled") or 0)
+    return open_qty < qty <= invoiced
+
+
+def _create_or_find(client: MagentoClient, invoice: Invoice) -> int:
+    try:
+        return _create(client, invoice)
+    except MagentoError as exc:
+        if exc.transient or exc.needs_config:
+            raise
+        # An earlier attempt still on its way (a worker killed mid-call) may have invoiced
+        # meanwhile, so Magento refuses a second one: look once more before giving up.
+        found = find_in_magento(client, invoice)
+        if found is None:
+            raise
+        return int(found["entity_id"])
+
+
+def _create(client: MagentoClient, invoice: Invoice) -> int:
+    order = invoice.order
+    try:
+        return client.create_invoice(
+            order.entity_id, magento_items(invoice.shipment), capture=invoice.capture
+        )
+    except MagentoError as exc:
+        refused = not (exc.transient or exc.needs_config)
+        message = f"Magento refused the invoice for order {order.order_code}: {exc.message}"
+        Invoice.objects.filter(pk=invoice.pk).update(
+            state=InvoiceState.FAILED if refused else InvoiceState.PENDING,
+            last_error=message if refused else exc.message,
+            updated_at=timezone.now(),
+        )
+        if refused:
+            audit.record(
+                "order.invoice_refused",
+                order=order,
+                subject=f"shipment:{invoice.shipment.shipment_code}",
+                message=message,
+            )
+        raise
+
+
+# --- recording ----------------------------------------------------------------------------------
+def invoice_record(*, invoice: Invoice, raw: dict[str, Any]) -> Invoice:
+    """Mirror the Magento invoice, once, and render its PDF."""
+    with transaction.atomic():
+        invoice = (
+            Invoice.objects.select_for_update()
+            .select_related("order", "shipment")
+            .get(pk=invoice.pk)
+        )
+        if invoice.state == InvoiceState.CREATED:
+            return invoice
+        rows = invoice_rows(invoice.shipment, raw)
+        invoice.magento_invoice_id = int(raw["entity_id"])
+        invoice.invoice_number = str(raw.get("increment_id") or raw["entity_id"])
+        invoice.invoice_date = parse_magento(raw.get("created_at")) or timezone.now()
+        invoice.raw = raw
+        invoice.lines = [row.detail() for row in rows]
+        invoice.tax_total = sum((row.tax for row in rows), Decimal(0))
+        invoice.grand_total = sum((row.actual for row in rows), Decimal(0)) + _shipping(raw)
+        invoice.state = InvoiceState.CREATED
+        invoice.last_error = ""
+        invoice.save()
+        _mirror_invoiced(invoice.order)
+        audit.record(
+            "order.invoiced",
+            order=invoice.order,
+            subject=f"shipment:{invoice.shipment.shipment_code}",
+            message=f"Magento invoice {invoice.invoice_number} created "
+            f"({'captured' if invoice.capture else 'not captured'})",
+            data={"invoiceId": invoice.magento_invoice_id},
+        )
+        nudge(invoice.order, CANCEL_REMAINDER)
+    invoice_document(invoice)
+    return invoice
+
+
+def _mirror_invoiced(order: Order) -> None:
+    """Lines' qty_invoiced is at least what the proxy's invoices hold (Magento's own count
+    arrives with the next read of the order)."""
+    for line in order.lines.all():
+        invoiced = line.shipped.filter(shipment__invoice__state=InvoiceState.CREATED).aggregate(
+            total=Sum("quantity")
+        )["total"]
+        if invoiced and invoiced > line.qty_invoiced:
+            OrderLine.objects.filter(pk=line.pk).update(qty_invoiced=invoiced)
+
+
+def _shipping(raw: dict[str, Any]) -> Decimal:
+    return money(raw.get("shipping_incl_tax") or 0)
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """One order line's units in one invoice, in money."""
+
+    line: OrderLine
+    quantity: int
+    price: Decimal  # per unit, without tax, before discount
+    discount: Decimal  # whole row
+    tax: Decimal  # whole row
+
+    @property
+    def base(self) -> Decimal:
+        return money(self.price * self.quantity - self.discount)
+
+    @property
+    def actual(self) -> Decimal:
+        return self.base + self.tax
+
+    def per_unit(self, total: Decimal) -> float:
+        return float(money(total / self.quantity))
+
+    def detail(self) -> dict[str, Any]:
+        """One entry of Omni's invoiceDetails."""
+        return {
+            "channelSkuCode": self.line.sku,
+            "orderItemCode": str(self.line.item_id),
+            "quantity": self.quantity,
+            "baseSellingPricePerUnit": self.per_unit(self.base),
+            "baseSellingPriceTotal": float(self.base),
+            "actualSellingPricePerUnit": self.per_unit(self.actual),
+            "actualSellingPriceTotal": float(self.actual),
+            "netTaxAmountPerUnit": self.per_unit(self.tax),
+            "netTaxAmountTotal": float(self.tax),
+            "taxItems": [
+                {
+                    "type": TAX_TYPE,
+                    "rate": float(self.line.tax_percent),
+                    "taxPerUnit": self.per_unit(self.tax),
+                    "taxTotal": float(self.tax),
+                }
+            ],
+        }
+
+
+def invoice_rows(shipment: Shipment, raw: dict[str, Any]) -> list[InvoiceRow]:
+    """Money per shipped line: from the Magento invoice item when it holds exactly these units,
+    otherwise the order line's share."""
+    items = {int(i["order_item_id"]): i for i in raw.get("items") or [] if i.get("order_item_id")}
+    rows = []
+    for shipment_line in shipment.lines.select_related("order_line").order_by("pk"):
+        line, quantity = shipment_line.order_line, shipment_line.quantity
+        item = items.get(line.magento_item_id)
+        if item is not None and int(float(item.get("qty") or 0)) == quantity:
+            rows.append(
+                InvoiceRow(
+                    line=line,
+                    quantity=quantity,
+                    price=money(item.get("price")),
+                    discount=money(item.get("discount_amount")),
+                    tax=money(item.get("tax_amount")),
+                )
+            )
+        else:
+            rows.append(_share(line, quantity))
+    return rows
+
+
+def _share(line: OrderLine, quantity: int) -> InvoiceRow:
+    ordered = line.qty_ordered or 1
+    return InvoiceRow(
+        line=line,
+        quantity=quantity,
+        price=line.price_excl_tax,
+        discount=money(line.discount_per_unit * quantity),
+        tax=money(line.tax_amount * quantity / ordered),
+    )
+
+
+# --- the PDF and Omni's body --------------------------------------------------------------------
+
+
+def seller_address() -> Address:
+    return Address(
+        name=settings.SELLER_NAME,
+        line1=settings.SELLER_ADDRESS_LINE1,
+        line2=settings.SELLER_ADDRESS_LINE2,
+        city=settings.SELLER_CITY,
+        state=settings.SELLER_STATE,
+        zip=settings.SELLER_ZIP,
+        country=settings.SELLER_COUNTRY,
+        phone=settings.SELLER_PHONE,
+        email=settings.SELLER_EMAIL,
+        gstin=settings.SELLER_GSTIN or None,
+    )
+
+
+def _pdf_line(row: InvoiceRow) -> InvoiceLine:
+    line = row.line
+    return InvoiceLine(
+        sku=line.sku,
+        name=line.name or line.sku,
+        quantity=row.quantity,
+        unit_price_excl_tax=row.price,
+        unit_price_incl_tax=money(row.price + row.tax / row.quantity),
+        discount=row.discount,
+        tax_items=(TaxLine(type=TAX_TYPE, rate=line.tax_percent, amount=row.tax),),
+        line_total=row.actual,
+    )
+
+
+def invoice_doc(invoice: Invoice) -> InvoiceDoc:
+    order, shipment = invoice.order, invoice.shipment
+    rows = invoice_rows(shipment, invoice.raw)
+    shipping = _shipping(invoice.raw)
+    return InvoiceDoc(
+        seller_name=settings.SELLER_NAME,
+        seller_address=seller_address(),
+        seller_gstin=settings.SELLER_GSTIN,
+        billing_address=Address.from_omni(order.billing_address),
+        shipping_address=Address.from_omni(order.shipping_address),
+        order_code=order.order_code,
+        invoice_number=invoice.invoice_number,
+        invoice_date=invoice.invoice_date or invoice.created_at,
+        payment_method="Cash on delivery" if order.is_cod else "Prepaid",
+        currency=order.currency or "INR",
+        lines=[_pdf_line(row) for row in rows],
+        shipping_charge=shipping,
+        subtotal=sum((row.base for row in rows), Decimal(0)),
+        tax_total=sum((row.tax for row in rows), Decimal(0)),
+        grand_total=sum((row.actual for row in rows), Decimal(0)) + shipping,
+        shipment_code=shipment.shipment_code,
+    )
+
+
+def invoice_document(invoice: Invoice) -> Document:
+    """Render and store the invoice PDF (the same bytes again leave the stored one as it is)."""
+    return docstore.document_store(
+        kind=DocumentKind.INVOICE,
+        key=invoice.shipment.shipment_code,
+        content=render_invoice_pdf(invoice_doc(invoice)),
+        order=invoice.order,
+    )
+
+
+def invoice_body(invoice: Invoice, request: HttpRequest | None = None) -> dict[str, Any]:
+    """Omni's Get Invoice body (contract 4.5) for a created invoice."""
+    document = Document.objects.filter(
+        kind=DocumentKind.INVOICE, key=invoice.shipment.shipment_code
+    ).first() or invoice_document(invoice)
+    return {
+        "invoiceCode": invoice.invoice_number,
+        "invoiceDate": to_omni(invoice.invoice_date),
+        "invoiceUrl": docstore.signed_url(document, request),
+        "invoice": docstore.document_base64(document),
+        "invoiceDetails": invoice.lines,
+    }

@@ -1,0 +1,284 @@
+"""Magento order JSON -> mirror fields and lines; mirror -> Omni's <OutwardOrder>.
+
+Contract sections 1 (identity and money mapping) and 3.1 (Create Outward Order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+
+from channel.lib.timefmt import parse_magento, to_omni
+
+CENT = Decimal("0.01")
+NOT_SHIPPED_TYPES = {"virtual", "downloadable"}
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def cut(value: Any, length: int = 255) -> str:
+    return ("" if value is None else str(value))[:length]
+
+
+@dataclass
+class LineData:
+    item_id: int
+    magento_item_id: int
+    parent_item_id: int | None
+    sku: str
+    name: str
+    product_type: str
+    quantities: dict[str, int]
+    price_incl_tax: Decimal
+    price_excl_tax: Decimal
+    discount_total: Decimal
+    tax_percent: Decimal
+    tax_amount: Decimal
+    row_total_incl_tax: Decimal
+
+
+@dataclass
+class OrderData:
+    fields: dict[str, Any]
+    lines: list[LineData]
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def order_code_of(raw: dict[str, Any]) -> str:
+    if settings.ORDER_CODE_FIELD == "entity_id":
+        return str(raw["entity_id"])
+    return str(raw["increment_id"])
+
+
+def map_order(raw: dict[str, Any]) -> OrderData:
+    """Everything the mirror keeps of one Magento order."""
+    errors: list[str] = []
+    notes: list[str] = []
+    lines = map_lines(raw.get("items") or [], errors, notes)
+    fields = {
+        "entity_id": int(raw["entity_id"]),
+        "increment_id": str(raw["increment_id"]),
+        "order_code": order_code_of(raw),
+        "store_id": raw.get("store_id"),
+        "magento_state": raw.get("state") or "",
+        "magento_status": raw.get("status") or "",
+        "magento_created_at": parse_magento(raw.get("created_at")),
+        "magento_updated_at": parse_magento(raw.get("updated_at") or raw.get("created_at")),
+        "customer_email": cut(raw.get("customer_email")),
+        "customer_name": cut(
+            " ".join(p for p in (raw.get("customer_firstname"), raw.get("customer_lastname")) if p)
+        ),
+        "is_guest": bool(raw.get("customer_is_guest")),
+        "payment_method": cut((raw.get("payment") or {}).get("method"), 64),
+        "currency": cut(raw.get("order_currency_code"), 8),
+        "grand_total": money(raw.get("grand_total")),
+        "shipping_incl_tax": money(raw.get("shipping_incl_tax", raw.get("shipping_amount"))),
+        "shipping_address": map_address(shipping_address_of(raw), raw),
+        "billing_address": map_address(raw.get("billing_address") or {}, raw),
+        "raw": raw,
+    }
+    return OrderData(fields=fields, lines=lines, errors=errors, notes=notes)
+
+
+def shipping_address_of(raw: dict[str, Any]) -> dict[str, Any]:
+    assignments = (raw.get("extension_attributes") or {}).get("shipping_assignments") or []
+    for assignment in assignments:
+        address = (assignment.get("shipping") or {}).get("address")
+        if address:
+            return address
+    return raw.get("billing_address") or {}
+
+
+def map_address(address: dict[str, Any], raw: dict[str, Any]) -> dict[str, str]:
+    street = list(address.get("street") or [])
+    street += [""] * (3 - len(street))
+    name = " ".join(p for p in (address.get("firstname"), address.get("lastname")) if p)
+    return {
+        "name": cut(name),
+        "line1": cut(street[0]),
+        "line2": cut(street[1]),
+        "line3": cut(" ".join(s for s in street[2:] if s)),
+        "city": cut(address.get("city")),
+        "state": cut(address.get("region")),
+        "zip": cut(address.get("postcode")),
+        "country": cut(address.get("country_id")),
+        "email": cut(address.get("email") or raw.get("customer_email")),
+        "phone": cut(address.get("telephone")),
+    }
+
+
+def map_lines(items: list[dict[str, Any]], errors: list[str], notes: list[str]) -> list[LineData]:
+    children: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        if item.get("parent_item_id"):
+            children.setdefault(int(item["parent_item_id"]), []).append(item)
+    lines: list[LineData] = []
+    for item in items:
+        if item.get("parent_item_id"):
+            continue
+        kind = item.get("product_type") or "simple"
+        if kind in NOT_SHIPPED_TYPES or item.get("is_virtual"):
+            notes.append(f"{kind} line {item.get('sku')} ({item['item_id']}) is not sent to Omni")
+        elif kind == "configurable":
+            lines += _configurable_lines(item, children.get(int(item["item_id"]), []), errors)
+        elif kind == "bundle":
+            lines += _bundle_lines(item, children.get(int(item["item_id"]), []), errors)
+        else:
+            lines.append(_line(item, item, int(item["item_id"]), errors))
+    return lines
+
+
+def _configurable_lines(
+    parent: dict[str, Any], kids: list[dict[str, Any]], errors: list[str]
+) -> list[LineData]:
+    """Parent + child are one item: SKU and id from the child, money and qty from the parent."""
+    child = kids[0] if kids else parent
+    line = _line(child, parent, int(parent["item_id"]), errors)
+    line.parent_item_id = int(parent["item_id"]) if kids else None
+    return [line]
+
+
+def _bundle_lines(
+    parent: dict[str, Any], kids: list[dict[str, Any]], errors: list[str]
+) -> list[LineData]:
+    """Each child is an item. Fixed-price bundles spread the parent's money over the units."""
+    # Magento's REST order does not say how a bundle ships; `product_options.shipment_type` is
+    # read where an extension exposes it, else the store-wide setting (Magento's default: together).
+    shipment_type = (parent.get("product_options") or {}).get("shipment_type")
+    if shipment_type is None:
+        ships_separately = settings.MAGENTO_BUNDLES_SHIP_SEPARATELY
+    else:
+        ships_separately = str(shipment_type) == "1"
+    dynamic = any(money(k.get("price_incl_tax") or k.get("price")) > 0 for k in kids)
+    lines = []
+    total_units = sum(_qty(k, "qty_ordered", errors) for k in kids) or 1
+    for kid in kids:
+        magento_id = int(kid["item_id"]) if ships_separately else int(parent["item_id"])
+        line = _line(kid, kid, magento_id, errors)
+        line.parent_item_id = int(parent["item_id"])
+        if not dynamic:
+            _apportion(line, parent, total_units)
+        lines.append(line)
+    return lines
+
+
+def _apportion(line: LineData, parent: dict[str, Any], total_units: int) -> None:
+    units = line.quantities["qty_ordered"]
+    share = Decimal(units) / Decimal(total_units)
+    row_incl = money(parent.get("row_total_incl_tax")) * share
+    line.row_total_incl_tax = money(row_incl)
+    line.price_incl_tax = money(row_incl / units) if units else money(0)
+    line.price_excl_tax = (
+        money(money(parent.get("row_total")) * share / units) if units else money(0)
+    )
+    line.discount_total = money(money(parent.get("discount_amount")) * share)
+    line.tax_amount = money(money(parent.get("tax_amount")) * share)
+    line.tax_percent = money(parent.get("tax_percent"))
+
+
+def _line(
+    identity: dict[str, Any], money_src: dict[str, Any], magento_item_id: int, errors: list[str]
+) -> LineData:
+    quantities = {
+        name: _qty(money_src, name, errors)
+        for name in ("qty_ordered", "qty_canceled", "qty_invoiced", "qty_shipped", "qty_refunded")
+    }
+    return LineData(
+        item_id=int(identity["item_id"]),
+        magento_item_id=magento_item_id,
+        parent_item_id=None,
+        sku=cut(identity.get("sku")),
+        name=cut(identity.get("name") or money_src.get("name")),
+        product_type=str(money_src.get("product_type") or "simple"),
+        quantities=quantities,
+        price_incl_tax=money(money_src.get("price_incl_tax", money_src.get("price"))),
+        price_excl_tax=money(money_src.get("price")),
+        discount_total=money(money_src.get("discount_amount")),
+        tax_percent=money(money_src.get("tax_percent")),
+        tax_amount=money(money_src.get("tax_amount")),
+        row_total_incl_tax=money(money_src.get("row_total_incl_tax", money_src.get("row_total"))),
+    )
+
+
+def _qty(item: dict[str, Any], name: str, errors: list[str]) -> int:
+    value = Decimal(str(item.get(name) or 0))
+    if value != value.to_integral_value():
+        errors.append(f"{name} of item {item.get('item_id')} ({item.get('sku')}) is {value}")
+    return int(value)
+
+
+def shipping_per_unit(lines: list[LineData], shipping_total: Decimal) -> dict[int, Decimal]:
+    """Split the order's shipping over lines by tax-inclusive row total, then per unit."""
+    base = sum((line.row_total_incl_tax for line in lines), Decimal(0))
+    result = {}
+    for line in lines:
+        units = line.quantities["qty_ordered"]
+        if not units or not base:
+            result[line.item_id] = money(0)
+            continue
+        share = shipping_total * line.row_total_incl_tax / base
+        result[line.item_id] = money(share / units)
+    return result
+
+
+# --- mirror -> Omni ------------------------------------------------------------------------------
+def outward_order(order: Any) -> dict[str, Any]:
+    """Omni's Create Outward Order body for a mirrored order (contract 3.1)."""
+    location = settings.OMNI_LOCATION_CODE or None
+    order_time = order.magento_created_at
+    return {
+        "orderCode": order.order_code,
+        "orderTime": to_omni(order_time),
+        "orderType": "SO",
+        "locationCode": location,
+        "isSplitRequired": location is None,
+        "onHold": order.magento_state == "holded",
+        "qcStatus": "PASS",
+        "isPriority": False,
+        "gift": False,
+        "dispatchByTime": to_omni(order_time + timedelta(days=settings.OMNI_SLA_DAYS)),
+        "startProcessingTime": to_omni(order_time),
+        "paymentMethod": "COD" if order.is_cod else "NCOD",
+        "shippingAddress": order.shipping_address,
+        "billingAddress": order.billing_address,
+        "orderItems": [outward_item(line) for line in order.lines.all()],
+        "orderCustomAttributes": {
+            "currency": order.currency,
+            "channelMetadata": {
+                "entityId": order.entity_id,
+                "status": order.magento_status,
+                "paymentMethod": order.payment_method,
+            },
+        },
+    }
+
+
+def outward_item(line: Any) -> dict[str, Any]:
+    return {
+        "channelSkuCode": line.sku,
+        "orderItemCode": str(line.item_id),
+        "quantity": line.qty_ordered,
+        "sellingPricePerUnit": float(line.selling_price_per_unit),
+        "channelDiscountPerUnit": float(line.discount_per_unit),
+        "shippingChargePerUnit": float(line.shipping_charge_per_unit),
+    }
+
+
+def cancellation_items(order: Any) -> list[dict[str, Any]]:
+    """Omni's Customer Cancellation items: absolute Magento qty_canceled per line."""
+    return [
+        {
+            "channelSkuCode": line.sku,
+            "orderItemCode": str(line.item_id),
+            "cancelledQuantity": line.qty_canceled,
+        }
+        for line in order.lines.all()
+        if line.qty_canceled
+    ]

@@ -1,0 +1,35 @@
+"""Secrets never reach call records."""
+
+from __future__ import annotations
+
+from channel.lib import redaction
+
+
+def test_it_masks_configured_secrets_anywhere(settings) -> None:
+    redaction.clear_cache()
+    text = redaction.redact_text(f"Bearer {settings.MAGENTO_TOKEN} and more")
+    assert settings.MAGENTO_TOKEN not in text and "***" in text
+
+
+def test_it_masks_secret_looking_json_keys() -> None:
+    body = '{"username": "admin", "password": "pw-123456", "nested": {"accessToken": "abc"}}'
+    assert redaction.redact_text(body) == (
+        '{"username": "admin", "password": "***", "nested": {"accessToken": "***"}}'
+    )
+
+
+def test_it_masks_tokens_learnt_at_run_time() -> None:
+    redaction.remember_secret("jwt-token-value-1")
+    assert "jwt-token-value-1" not in redaction.redact_text('"jwt-token-value-1"')
+
+
+def test_it_keeps_a_json_body_without_secret_looking_keys_as_it_was_sent() -> None:
+    body = '{"orders":[{"orderCode":"000000001","quantity":2}],"totalCount":1}'
+    assert redaction.redact_text(body) is body
+
+
+def test_it_masks_secret_looking_keys_whatever_their_case() -> None:
+    body = '[{"X-API-KEY": "k-1", "Authorization": "Bearer b-2", "api_key": "k-3"}]'
+    assert redaction.redact_text(body) == (
+        '[{"X-API-KEY": "***", "Authorization": "***", "api_key": "***"}]'
+    )
