@@ -11,6 +11,17 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
     ensure_roles()
 
 
+def _register_handlers() -> None:
+    """The service modules that run outbox operations register their handlers on import."""
+    from channel.services import (  # noqa: F401
+        acknowledge,
+        inventory,
+        invoices,
+        omni_push,
+        shipments,
+    )
+
+
 def _register_admin() -> None:
     """Import the admin modules here, not from channel.admin's __init__: importing the site class
     (channel.admin.site) must not register models, or the lazy default site is built twice."""
@@ -26,6 +37,7 @@ class ChannelConfig(AppConfig):
     def ready(self) -> None:
         # Every app's post_migrate: permissions of apps migrated later exist by the last one.
         post_migrate.connect(_after_migrate, dispatch_uid="channel.after_migrate")
+        _register_handlers()
         _register_admin()
 
 

@@ -8,6 +8,7 @@ class ReturnsConfig(AppConfig):
 
     def ready(self) -> None:
         from channel.services import timeline
+        from returns import handlers  # noqa: F401  (registers the returns flow's outbox handlers)
         from returns.admin import attach_rto_action
         from returns.timeline import return_entries
 

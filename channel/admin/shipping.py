@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -36,6 +36,7 @@ from channel.services.awb import (
     ShippingError,
     awb_allocate,
     awb_format,
+    awb_series_check,
     courier_make_default,
     is_low,
     shipment_assign_awb,
@@ -179,8 +180,24 @@ class LowStockFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AwbSeriesForm(forms.ModelForm):
+    """The series' rules (channel.services.awb) checked like a model's own clean()."""
+
+    class Meta:
+        model = AwbSeries
+        fields = "__all__"  # noqa: DJ007  (the admin's `fields` decide what is shown)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            awb_series_check(self.instance)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
 @admin.register(AwbSeries)
 class AwbSeriesAdmin(SimpleHistoryAdmin):
+    form = AwbSeriesForm
     list_display = (
         "__str__",
         "courier",

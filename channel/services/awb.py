@@ -22,6 +22,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils.timezone import now
@@ -116,6 +117,13 @@ def awb_series_problems(series: AwbSeries) -> dict[str, list[str]]:
     return problems
 
 
+def awb_series_check(series: AwbSeries) -> None:
+    """Raise ValidationError with every problem of a series about to be saved."""
+    problems = awb_series_problems(series)
+    if problems:
+        raise ValidationError(problems)
+
+
 def _overlapping(series: AwbSeries) -> AwbSeries | None:
     same_shape = AwbSeries.objects.filter(
         prefix=series.prefix,
@@ -188,6 +196,7 @@ def awb_series_add(
             width=width,
             check_digit=check,
         )
+        awb_series_check(series)
         series.full_clean()
         series.save()
         if make_default:

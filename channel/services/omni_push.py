@@ -83,11 +83,3 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     verb = "held" if payload["onHold"] else "released"
     audit.record("order.hold_sent", order=order, message=f"Order {verb} at Omni", data=payload)
     return payload
-
-
-# Handlers of other modules register themselves on import (last: they import this module's peers).
-import channel.services.acknowledge  # noqa: E402
-import channel.services.inventory  # noqa: E402  (magento.stock_push)
-import channel.services.invoices  # noqa: E402
-import channel.services.shipments  # noqa: E402, F401
-import returns.handlers  # noqa: E402, F401  (the returns flow)

@@ -34,7 +34,7 @@ def passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         ran.append(1)
         return 2
 
-    monkeypatch.setattr(outbox, "run_due", run_due)
+    monkeypatch.setattr(outbox.runner, "run_due", run_due)
     return ran
 
 
@@ -77,7 +77,7 @@ def test_a_database_error_costs_one_pass_not_the_sweep(
             raise result
         return result
 
-    monkeypatch.setattr(outbox, "run_due", run_due)
+    monkeypatch.setattr(outbox.runner, "run_due", run_due)
     settings.OUTBOX_SWEEP_SECONDS = 0.05
     monkeypatch.setattr(tasks, "SCHEDULE_PERIOD_SECONDS", 0.2)
     assert tasks.sweep_outbox() == 6
