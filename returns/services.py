@@ -22,6 +22,7 @@ from channel.api.idempotency import request_hash
 from channel.lib.timefmt import to_omni
 from channel.models import Operation, Order, OrderLine, Shipment, ShipmentState
 from channel.services import audit
+from channel.services.errors import Conflict, InvalidRequest, NotFound
 from returns.models import (
     CODE_LENGTH,
     EDITABLE_STATES,
@@ -42,22 +43,17 @@ RETURNABLE_SHIPMENT_STATES = [ShipmentState.HANDED_OVER, ShipmentState.SHIPPED]
 MAX_UNITS = 10_000
 
 
-class ReturnError(Exception):
-    """A refused return request. `status` is the HTTP status the API answers with."""
+class ReturnError(InvalidRequest):
+    """A refused return request (the API answers each kind with its status, channel.api.errors)."""
 
-    status = 400
-
-    def __init__(self, message: str, *, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = errors
+    status = 400  # (read by the returns views until they leave refusals to the handler)
 
 
-class ReturnNotFound(ReturnError):
+class ReturnNotFound(ReturnError, NotFound):
     status = 404
 
 
-class ReturnConflict(ReturnError):
+class ReturnConflict(ReturnError, Conflict):
     status = 409
 
 

@@ -33,7 +33,6 @@ from channel.models import (
 )
 from channel.services import labels, manifests
 from channel.services.awb import (
-    ShippingError,
     awb_allocate,
     awb_format,
     awb_series_check,
@@ -41,6 +40,7 @@ from channel.services.awb import (
     is_low,
     shipment_assign_awb,
 )
+from channel.services.errors import DomainError
 
 ASSIGN_AWB = "channel.assign_awb"
 
@@ -371,7 +371,7 @@ class ShipmentAdmin(SimpleHistoryAdmin):
                     transporter=form.cleaned_data["transporter"],
                     actor=request.user.get_username(),
                 )
-            except ShippingError as exc:
+            except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 self.message_user(
@@ -400,7 +400,7 @@ class ShipmentAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(change)
         try:
             document = labels.label_document(shipment, actor=request.user.get_username())
-        except ShippingError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(change)
         return _pdf(document)
@@ -414,7 +414,7 @@ class ShipmentAdmin(SimpleHistoryAdmin):
             try:
                 awb_allocate(shipment=shipment, actor=request.user.get_username())
                 done += 1
-            except ShippingError as exc:
+            except DomainError as exc:
                 problems.append(exc.message)
         self.message_user(request, f"Allocated {done} AWB(s).")
         for problem in problems[:5]:
@@ -513,7 +513,7 @@ class ManifestAdmin(admin.ModelAdmin):
     def _document(self, request: HttpRequest, manifest: Manifest) -> Document | None:
         try:
             return manifests.manifest_document(manifest, actor=request.user.get_username())
-        except ShippingError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return None
 
@@ -529,7 +529,7 @@ class ManifestAdmin(admin.ModelAdmin):
         manifest = get_object_or_404(Manifest, pk=pk)
         try:
             data = manifests.manifest_data(manifest)
-        except ShippingError as exc:
+        except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:channel_manifest_change", args=[pk]))
         context = {

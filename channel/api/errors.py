@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from channel.services.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -23,6 +25,20 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
         self.message = message
         self.errors = errors
+
+
+# Each kind of refusal a service raises, and the status code the API answers it with.
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Conflict, 409),
+    (Forbidden, 403),
+    (Unavailable, 503),
+    (DomainError, 400),
+)
+
+
+def domain_status(exc: DomainError) -> int:
+    return next(status for kind, status in DOMAIN_STATUS if isinstance(exc, kind))
 
 
 def error_body(message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -60,6 +76,8 @@ def _validation_message(errors: dict[str, list[str]]) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, ApiError):
         return Response(error_body(exc.message, exc.errors), status=exc.status_code)
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.message, exc.errors), status=domain_status(exc))
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         return Response(error_body(_validation_message(errors), errors), status=400)

@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from channel import outbox
-from channel.api.errors import ApiError
 from channel.integrations.magento import MIN_CALL_SECONDS, MagentoClient, MagentoError, time_left
 from channel.models import Flow, Operation, OperationState, Order, OrderLine, Shipment
 from channel.services import audit, sync
+from channel.services.errors import Conflict, InvalidRequest, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -252,22 +252,20 @@ def _cancel_targets(
         line = _find_line(order, lines, item)
         quantity = item.cancelled_quantity
         if quantity > line.qty_ordered:
-            raise ApiError(
+            raise InvalidRequest(
                 f"cancelledQuantity {quantity} of item {line.item_id} ({line.sku}) in order "
                 f"{order.order_code} is more than the {line.qty_ordered} ordered."
             )
         if quantity < line.qty_cancelled:
-            raise ApiError(
+            raise Conflict(
                 f"Item {line.item_id} ({line.sku}) of order {order.order_code} has "
                 f"{line.qty_cancelled} cancelled already; a cancellation cannot be undone.",
-                status_code=409,
             )
         still_free = line.qty_ordered - line.qty_packed
         if quantity > still_free:
-            raise ApiError(
+            raise Conflict(
                 f"Cannot cancel {quantity} of item {line.item_id} ({line.sku}) in order "
                 f"{order.order_code}: {line.qty_packed} of {line.qty_ordered} are packed.",
-                status_code=409,
             )
         targets[line.pk] = max(targets.get(line.pk, 0), quantity)
     return targets
@@ -278,15 +276,15 @@ def _find_line(order: Order, lines: dict[int, OrderLine], item: CancelItem) -> O
         for line in lines.values():
             if str(line.item_id) == item.order_item_code and line.sku == item.sku:
                 return line
-        raise ApiError(
+        raise InvalidRequest(
             f"Order {order.order_code} has no item {item.order_item_code} with SKU {item.sku}."
         )
     candidates = [line for line in lines.values() if line.sku == item.sku]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise ApiError(f"Order {order.order_code} has no item with SKU {item.sku}.")
-    raise ApiError(
+        raise InvalidRequest(f"Order {order.order_code} has no item with SKU {item.sku}.")
+    raise InvalidRequest(
         f"Order {order.order_code} has several items with SKU {item.sku}; send orderItemCode."
     )
 
@@ -327,21 +325,19 @@ def _cancel_in_magento(order: Order, before: dict[int, int], location_code: str 
         if not exc.timed_out:  # certainly not applied; a lost answer may have been
             _restore_cancelled(before)
         if exc.transient or exc.needs_config:
-            raise ApiError(
+            raise Unavailable(
                 f"Magento did not answer the cancellation of order {order.order_code}; "
                 "send it again.",
-                status_code=503,
             ) from exc
-        raise ApiError(
-            f"Magento refused to cancel order {order.order_code}: {exc.message}", status_code=409
+        raise Conflict(
+            f"Magento refused to cancel order {order.order_code}: {exc.message}"
         ) from exc
     if not cancelled:
         order = refresh_quietly(order, client)
         if order.magento_state != "canceled":
             _restore_cancelled(before)
-            raise ApiError(
+            raise Conflict(
                 f"Magento cannot cancel order {order.order_code} in state {order.magento_state}.",
-                status_code=409,
             )
     _record_full_cancel(refresh_quietly(order, client), location_code)
 

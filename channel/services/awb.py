@@ -37,6 +37,7 @@ from channel.models import (
     ShipmentState,
 )
 from channel.services import audit
+from channel.services.errors import Conflict, InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +45,6 @@ S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
 AFFIX = re.compile(r"^[A-Za-z0-9-]*$")
 AWB_MAX_LENGTH = 64
 PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
-
-
-class ShippingError(Exception):
-    """A refusal someone can act on. `status` is the contract's code: 400 bad input, 404 unknown,
-    409 conflicts with the current state (or configuration); `errors` maps field paths to messages.
-    """
-
-    def __init__(
-        self, message: str, *, status: int = 409, errors: dict[str, list[str]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.errors = errors
 
 
 # --- formatting ----------------------------------------------------------------------------------
@@ -239,14 +226,14 @@ def is_low(left: int) -> bool:
 
 def awb_allocate(*, shipment: Shipment, actor: str = "omni") -> Shipment:
     """Give the shipment the next free AWB of its location's courier; a shipment that already has
-    an AWB keeps it. Raises ShippingError (409) when no courier or no number is available."""
+    an AWB keeps it. Raises Conflict when no courier or no number is available."""
     with transaction.atomic():
         locked = _lock(shipment)
         if locked.awb_number:
             return locked
         courier = courier_for_location(locked.location_code)
         if courier is None:
-            raise ShippingError(
+            raise Conflict(
                 f"No AWB available for shipment {locked.shipment_code}: no courier is configured "
                 f"for location {locked.location_code}; set one in admin (Locations or Couriers)."
             )
@@ -283,7 +270,7 @@ def _take_number(courier: Courier, shipment: Shipment) -> tuple[AwbSeries, str]:
             .first()
         )
         if series is None:
-            raise ShippingError(
+            raise Conflict(
                 f"No AWB available for shipment {shipment.shipment_code}: courier {courier.name} "
                 f"has no AWB numbers left for location {shipment.location_code}; add a series in "
                 "admin or with `manage.py add_awb_series`."
@@ -333,13 +320,13 @@ def shipment_assign_awb(
 ) -> Shipment:
     """Assign or replace the shipment's AWB and transporter by hand (or adopt Omni's/Magento's).
 
-    Refused (ShippingError) for a bad AWB (400), an AWB already on another shipment, a cancelled
+    Refused (InvalidRequest) for a bad AWB, an AWB already on another shipment, a cancelled
     shipment, or a manual change after handover, when Magento already has the tracking number (409).
     """
     awb, transporter = awb.strip(), transporter.strip()
     problem = awb_problem(awb) or (None if transporter else "The transporter is empty.")
     if problem:
-        raise ShippingError(problem, status=400)
+        raise InvalidRequest(problem)
     with transaction.atomic():
         locked = _lock(shipment)
         _check_assignable(locked, source)
@@ -347,24 +334,24 @@ def shipment_assign_awb(
             return locked
         other = Shipment.objects.filter(awb_number=awb).exclude(pk=locked.pk).first()
         if other is not None:
-            raise ShippingError(f"AWB {awb} is already on shipment {other.shipment_code}.")
+            raise Conflict(f"AWB {awb} is already on shipment {other.shipment_code}.")
         previous = locked.awb_number
         locked.awb_number, locked.transporter, locked.awb_source = awb, transporter[:100], source
         try:
             with transaction.atomic():
                 locked.save(update_fields=["awb_number", "transporter", "awb_source", "updated_at"])
         except IntegrityError:
-            raise ShippingError(f"AWB {awb} is already on another shipment.") from None
+            raise Conflict(f"AWB {awb} is already on another shipment.") from None
         _record_assignment(locked, previous, actor, source)
     return locked
 
 
 def _check_assignable(shipment: Shipment, source: str) -> None:
     if shipment.state == ShipmentState.CANCELLED:
-        raise ShippingError(f"Shipment {shipment.shipment_code} is cancelled.")
+        raise Conflict(f"Shipment {shipment.shipment_code} is cancelled.")
     handed_over = shipment.state in (ShipmentState.HANDED_OVER, ShipmentState.SHIPPED)
     if source == AwbSource.MANUAL and handed_over and shipment.awb_number:
-        raise ShippingError(
+        raise Conflict(
             f"Shipment {shipment.shipment_code} was handed over with AWB {shipment.awb_number}; "
             "its AWB can no longer change here."
         )

@@ -31,8 +31,9 @@ from channel.models import (
     ShipmentState,
 )
 from channel.services import audit
-from channel.services.awb import ShippingError, awb_allocate, shipment_assign_awb
+from channel.services.awb import awb_allocate, shipment_assign_awb
 from channel.services.documents import document_store
+from channel.services.errors import Conflict, DomainError, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -48,7 +49,7 @@ class Label:
 def label_get(*, shipment: Shipment, actor: str = "omni") -> Label:
     """The shipment's AWB (allocated if it has none) and its label PDF, stored."""
     if shipment.state == ShipmentState.CANCELLED:
-        raise ShippingError(f"Shipment {shipment.shipment_code} is cancelled; it has no label.")
+        raise Conflict(f"Shipment {shipment.shipment_code} is cancelled; it has no label.")
     shipment = _adopt_magento_tracking(shipment) or shipment
     if not shipment.awb_number:
         shipment = awb_allocate(shipment=shipment, actor=actor)
@@ -69,24 +70,21 @@ def shipment_find(
     if shipment_id is not None:
         by_id = _one(Q(shipment_id=shipment_id), f"No shipment has shipmentId {shipment_id}.")
     if by_code and by_id and by_code.pk != by_id.pk:
-        raise ShippingError(
+        raise InvalidRequest(
             f"shipmentId {shipment_id} is shipment {by_id.shipment_code}, not {shipment_code}.",
-            status=400,
         )
     shipment = by_code or by_id
     if shipment is None:
-        raise ShippingError("shipmentCode or shipmentId is required.", status=400)
+        raise InvalidRequest("shipmentCode or shipmentId is required.")
     if shipment.order_id != order.pk:
-        raise ShippingError(
+        raise InvalidRequest(
             f"Shipment {shipment.shipment_code} belongs to order {shipment.order.order_code}, "
             f"not {order.order_code}.",
-            status=400,
         )
     if location_code and location_code != shipment.location_code:
-        raise ShippingError(
+        raise InvalidRequest(
             f"Shipment {shipment.shipment_code} is at location {shipment.location_code}, "
             f"not {location_code}.",
-            status=400,
         )
     return shipment
 
@@ -94,7 +92,7 @@ def shipment_find(
 def _one(where: Q, unknown: str) -> Shipment:
     shipment = Shipment.objects.select_related("order").filter(where).first()
     if shipment is None:
-        raise ShippingError(unknown, status=404)
+        raise NotFound(unknown)
     return shipment
 
 
@@ -126,7 +124,7 @@ def _adopt_magento_tracking(shipment: Shipment) -> Shipment | None:
             actor="magento",
             source=AwbSource.MAGENTO,
         )
-    except ShippingError as exc:
+    except DomainError as exc:
         log.warning("label %s: Magento tracking not adopted: %s", shipment.shipment_code, exc)
         return None
 
@@ -139,7 +137,7 @@ def label_document(shipment: Shipment, *, actor: str = "omni") -> Document:
     try:
         pdf = render_label_pdf(label_data(shipment))
     except ValueError as exc:  # an AWB stored by other means that is no Code 128 barcode
-        raise ShippingError(
+        raise Conflict(
             f"The AWB {shipment.awb_number!r} of shipment {shipment.shipment_code} cannot be "
             f"printed ({exc}); replace it in admin."
         ) from None
@@ -203,7 +201,7 @@ def location_address(location_code: str) -> Address:
     """The warehouse address of a location; 409 until support staff enter it in admin."""
     location = Location.objects.filter(code=location_code).first()
     if location is None or not location.has_address:
-        raise ShippingError(
+        raise Conflict(
             f"Location {location_code} has no warehouse address in the proxy; add it in admin "
             "(Locations) so labels and manifests can show it."
         )

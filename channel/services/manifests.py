@@ -36,7 +36,8 @@ from channel.models import (
     ShipmentState,
 )
 from channel.services import audit
-from channel.services.awb import ShippingError, awb_problem
+from channel.services.awb import awb_problem
+from channel.services.errors import Conflict, InvalidRequest, NotFound
 from channel.services.labels import document_store_noted, location_address, shipment_cod_amount
 
 
@@ -59,7 +60,7 @@ def manifest_create(
     request: dict[str, Any],
     actor: str = "omni",
 ) -> Manifest:
-    """Create the manifest and its PDF, or refuse the whole request (ShippingError)."""
+    """Create the manifest and its PDF, or refuse the whole request (a DomainError)."""
     with transaction.atomic():
         _lock_location(location_code)  # numbers manifests per location one at a time
         if manifest_id is not None:
@@ -90,7 +91,7 @@ def manifest_create(
 def manifest_find(manifest_code: str) -> Manifest:
     manifest = Manifest.objects.filter(manifest_code=manifest_code).first()
     if manifest is None:
-        raise ShippingError(f"Manifest {manifest_code} is unknown.", status=404)
+        raise NotFound(f"Manifest {manifest_code} is unknown.")
     return manifest
 
 
@@ -122,7 +123,7 @@ def _same_manifest(existing: Manifest, lines: list[ManifestLine]) -> Manifest:
     """A repeat of a manifest already made (its stored answer was lost): the same manifest."""
     codes = set(existing.items.values_list("shipment__shipment_code", flat=True))
     if codes != {line.shipment_code for line in lines}:
-        raise ShippingError(
+        raise Conflict(
             f"manifestId {existing.manifest_id} was already used for manifest "
             f"{existing.manifest_code} with other shipments."
         )
@@ -161,9 +162,9 @@ def _validate(
             if owner != shipment.shipment_code:
                 message = f"AWB {line.awb} is already on shipment {owner}."
                 _add(conflicts, f"{path}.awbNumber", message)
-    for problems, status in ((unknown, 404), (invalid, 400), (conflicts, 409)):
+    for problems, error in ((unknown, NotFound), (invalid, InvalidRequest), (conflicts, Conflict)):
         if problems:
-            raise ShippingError(_summary(problems), status=status, errors=problems)
+            raise error(_summary(problems), errors=problems)
 
 
 def _manifest_codes(shipments: Any) -> dict[int, str]:
@@ -289,9 +290,7 @@ def _adopt_awbs(
         with transaction.atomic():
             bulk_update_with_history(changed, Shipment, fields, default_change_reason="manifest")
     except IntegrityError:  # another request gave one of these AWBs away meanwhile
-        raise ShippingError(
-            "An AWB given for this manifest is already on another shipment."
-        ) from None
+        raise Conflict("An AWB given for this manifest is already on another shipment.") from None
     return adopted
 
 

@@ -18,7 +18,6 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from channel import outbox
-from channel.api.errors import ApiError
 from channel.integrations.magento import MagentoClient, MagentoError
 from channel.models import (
     AwbSource,
@@ -42,6 +41,7 @@ from channel.services.acknowledge import (
     refresh_quietly,
     remainder_cancel_queue_if_due,
 )
+from channel.services.errors import Conflict, InvalidRequest, NotFound
 
 DEFAULT_TRACK_TITLE = "Courier"
 CLOSED_STATES = {"canceled", "complete", "closed"}
@@ -82,7 +82,7 @@ def shipment_pack(*, request: PackRequest) -> Shipment:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(order_code=request.order_code).first()
         if order is None:
-            raise ApiError(f"Order {request.order_code} is unknown.", status_code=404)
+            raise NotFound(f"Order {request.order_code} is unknown.")
         existing = Shipment.objects.filter(shipment_id=request.shipment_id).first()
         if existing is not None:
             return _same_pack(existing, order, request)
@@ -111,22 +111,20 @@ def _same_pack(existing: Shipment, order: Order, request: PackRequest) -> Shipme
     for item in request.items:
         asked[item.sku] = asked.get(item.sku, 0) + item.quantity
     if existing.order_id != order.pk or packed != sorted(asked.items()):
-        raise ApiError(
+        raise Conflict(
             f"shipmentId {request.shipment_id} was already used for a different request.",
-            status_code=409,
         )
     return existing
 
 
 def _check_packable(order: Order) -> None:
     if order.magento_state == "canceled" or order.lifecycle == "cancelled":
-        raise ApiError(f"Order {order.order_code} is cancelled.", status_code=409)
+        raise Conflict(f"Order {order.order_code} is cancelled.")
     if order.is_held:
-        raise ApiError(f"Order {order.order_code} is on hold in Magento.", status_code=409)
+        raise Conflict(f"Order {order.order_code} is on hold in Magento.")
     if order.magento_state in CLOSED_STATES:
-        raise ApiError(
+        raise Conflict(
             f"Order {order.order_code} is {order.magento_state} in Magento; nothing can be packed.",
-            status_code=409,
         )
 
 
@@ -139,15 +137,14 @@ def _allocate(order: Order, items: list[PackItem]) -> list[tuple[OrderLine, int]
         ordered = sum(line.qty_ordered for line in candidates)
         open_units = sum(line.qty_open - taken.get(line.pk, 0) for line in candidates)
         if item.quantity > ordered:
-            raise ApiError(
+            raise InvalidRequest(
                 f"Order {order.order_code} has only {ordered} of {_name(item)}; "
                 f"cannot pack {item.quantity}."
             )
         if item.quantity > open_units:
-            raise ApiError(
+            raise Conflict(
                 f"Order {order.order_code} has {max(open_units, 0)} of {_name(item)} left to pack "
                 f"(ordered − cancelled − already packed); cannot pack {item.quantity}.",
-                status_code=409,
             )
         remaining = item.quantity
         for line in candidates:
@@ -167,13 +164,13 @@ def _candidates(order: Order, lines: list[OrderLine], item: PackItem) -> list[Or
             if str(line.item_id) == item.order_item_code and line.sku == item.sku
         ]
         if not found:
-            raise ApiError(
+            raise InvalidRequest(
                 f"Order {order.order_code} has no item {item.order_item_code} with SKU {item.sku}."
             )
         return found
     found = [line for line in lines if line.sku == item.sku]
     if not found:
-        raise ApiError(f"Order {order.order_code} has no item with SKU {item.sku}.")
+        raise InvalidRequest(f"Order {order.order_code} has no item with SKU {item.sku}.")
     return found
 
 
@@ -255,19 +252,18 @@ def handover_validate(*, location_code: str, items: list[HandoverItem]) -> None:
         or shipments[item.shipment_code].order.order_code != item.order_code
     ]
     if unknown:
-        raise ApiError(
+        raise NotFound(
             f"Unknown shipment(s): {', '.join(unknown)} (shipmentCode with its orderCode).",
-            status_code=404,
         )
     elsewhere = [code for code in codes if shipments[code].location_code != location_code]
     if elsewhere:
-        raise ApiError(
+        raise InvalidRequest(
             f"Shipment(s) {', '.join(elsewhere)} were packed at another location than "
             f"{location_code}."
         )
     cancelled = [code for code in codes if shipments[code].state == ShipmentState.CANCELLED]
     if cancelled:
-        raise ApiError(f"Shipment(s) {', '.join(cancelled)} are cancelled.", status_code=409)
+        raise Conflict(f"Shipment(s) {', '.join(cancelled)} are cancelled.")
 
 
 def shipments_hand_over(*, location_code: str, items: list[HandoverItem]) -> list[Shipment]:

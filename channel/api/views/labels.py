@@ -11,22 +11,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel.api import schema
-from channel.api.errors import ApiError
 from channel.api.views.orders import find_order
 from channel.services import labels
-from channel.services.awb import ShippingError
 from channel.services.documents import document_base64, signed_url
+from channel.services.errors import DomainError
 
 MAX_ID = 2**63 - 1
 
 
 @contextmanager
 def refusals() -> Iterator[None]:
-    """Turn a service's ShippingError into the API's error body with its status code."""
+    """A service's refusal, answered by the API's exception handler (no traceback chained)."""
     try:
         yield
-    except ShippingError as exc:
-        raise ApiError(exc.message, status_code=exc.status, errors=exc.errors) from None
+    except DomainError as exc:
+        raise exc from None
 
 
 class ShippingLabelView(APIView):

@@ -24,12 +24,12 @@ from channel.models import (
     ShipmentState,
 )
 from channel.services.awb import (
-    ShippingError,
     awb_allocate,
     awb_format,
     check_digit,
     shipment_assign_awb,
 )
+from channel.services.errors import Conflict, InvalidRequest
 from channel.services.roles import ensure_roles
 from tests.support.shipping import add_series, make_location, make_shipment, mirror_order
 
@@ -199,10 +199,9 @@ def test_it_refuses_with_a_clear_message_when_the_range_is_exhausted() -> None:
     order = mirror_order()
     awb_allocate(shipment=make_shipment(order, 1))
 
-    with pytest.raises(ShippingError) as error:
+    with pytest.raises(Conflict) as error:
         awb_allocate(shipment=make_shipment(order, 2))
 
-    assert error.value.status == 409
     assert error.value.message == (
         "No AWB available for shipment 000000100-2: courier Delhivery has no AWB numbers left "
         "for location WH1; add a series in admin or with `manage.py add_awb_series`."
@@ -211,7 +210,7 @@ def test_it_refuses_with_a_clear_message_when_the_range_is_exhausted() -> None:
 
 
 def test_it_refuses_when_no_courier_is_configured() -> None:
-    with pytest.raises(ShippingError, match="no courier is configured for location WH1"):
+    with pytest.raises(Conflict, match="no courier is configured for location WH1"):
         awb_allocate(shipment=make_shipment(mirror_order()))
 
 
@@ -276,18 +275,17 @@ def test_it_assigns_an_awb_by_hand_and_records_it_in_the_timeline() -> None:
     ],
 )
 def test_it_refuses_an_awb_that_cannot_be_printed(awb: str, message: str) -> None:
-    with pytest.raises(ShippingError, match=message) as error:
+    with pytest.raises(InvalidRequest, match=message):
         shipment_assign_awb(
             shipment=make_shipment(mirror_order()), awb=awb, transporter="X", actor="asha"
         )
-    assert error.value.status == 400
 
 
 def test_it_refuses_an_awb_that_is_on_another_shipment() -> None:
     order = mirror_order()
     shipment_assign_awb(shipment=make_shipment(order, 1), awb="A1", transporter="X", actor="asha")
 
-    with pytest.raises(ShippingError, match="AWB A1 is already on shipment 000000100-1."):
+    with pytest.raises(Conflict, match="AWB A1 is already on shipment 000000100-1."):
         shipment_assign_awb(shipment=make_shipment(order, 2), awb="A1", transporter="X", actor="a")
 
 
@@ -296,7 +294,7 @@ def test_it_refuses_a_manual_change_after_handover() -> None:
         mirror_order(), awb_number="A1", transporter="X", state=ShipmentState.HANDED_OVER
     )
 
-    with pytest.raises(ShippingError, match="was handed over with AWB A1"):
+    with pytest.raises(Conflict, match="was handed over with AWB A1"):
         shipment_assign_awb(shipment=shipment, awb="A2", transporter="X", actor="asha")
 
 
@@ -421,8 +419,8 @@ def test_it_runs_out_cleanly_under_concurrency() -> None:
     def allocate(i: int) -> str:
         try:
             return awb_allocate(shipment=shipments[i]).awb_number
-        except ShippingError as exc:
-            return f"{exc.status}"
+        except Conflict:
+            return "409"
 
     results = _in_threads(80, allocate)
 
