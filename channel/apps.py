@@ -14,7 +14,8 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
 def _register_handlers() -> None:
     """The service modules that run outbox operations register their handlers on import."""
     from channel.services import (  # noqa: F401
-        acknowledge,
+        cancel,
+        fulfilment,
         inventory,
         invoices,
         omni_push,
@@ -25,7 +26,17 @@ def _register_handlers() -> None:
 def _register_admin() -> None:
     """Import the admin modules here, not from channel.admin's __init__: importing the site class
     (channel.admin.site) must not register models, or the lazy default site is built twice."""
-    from channel.admin import inventory, invoices, orders, shipping  # noqa: F401
+    from channel.admin import (  # noqa: F401
+        apikeys,
+        documents,
+        inventory,
+        invoices,
+        orders,
+        outbox,
+        records,
+        shipments,
+        shipping,
+    )
 
 
 class ChannelConfig(AppConfig):

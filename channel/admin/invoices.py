@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from channel.admin.orders import ReadOnlyMixin
+from channel.admin.base import ReadOnlyMixin
 from channel.models import Invoice
 
 

@@ -18,33 +18,15 @@ from django.conf import settings
 from requests_oauthlib import OAuth1
 
 from channel.integrations import http
+from channel.integrations.errors import RemoteError
 from channel.lib import redaction
+from channel.models import Operation
 
 SIGNATURE_HMAC_SHA256 = "HMAC-SHA256"
 
 
-class MagentoError(Exception):
-    """Magento answered with an error, or did not answer.
-
-    `transient` errors (timeouts, connection errors, 5xx, 429) are retried; the rest wait for a
-    person. `needs_config` marks errors only a configuration change fixes (auth, 2FA).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        needs_config: bool = False,
-        timed_out: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.transient = transient
-        self.needs_config = needs_config
-        self.timed_out = timed_out
+class MagentoError(RemoteError):
+    """Magento answered with an error, or did not answer."""
 
 
 class MagentoNotFound(MagentoError):
@@ -161,17 +143,30 @@ class MagentoClient:
     def __init__(
         self,
         *,
+        in_request: bool = False,
         read_timeout: float | None = None,
         connect_timeout: float | None = None,
         order_id: int | None = None,
         operation_id: int | None = None,
     ) -> None:
+        """`in_request`: Omni waits for the answer (MAGENTO_READ_TIMEOUT, else the background
+        timeout); `order_id` / `operation_id` name what the calls are recorded against."""
+        default_read = (
+            settings.MAGENTO_READ_TIMEOUT
+            if in_request
+            else settings.MAGENTO_BACKGROUND_READ_TIMEOUT
+        )
         self.base_url = settings.MAGENTO_BASE_URL
         self.timeout = (
             connect_timeout or settings.MAGENTO_CONNECT_TIMEOUT,
-            read_timeout or settings.MAGENTO_BACKGROUND_READ_TIMEOUT,
+            read_timeout or default_read,
         )
         self.context = http.CallContext("magento", order_id=order_id, operation_id=operation_id)
+
+    @classmethod
+    def for_operation(cls, operation: Operation) -> MagentoClient:
+        """The client of an outbox operation: background timeouts, calls recorded on it."""
+        return cls(order_id=operation.order_id, operation_id=operation.pk)
 
     # --- transport --------------------------------------------------------------------------
     def _request(

@@ -13,24 +13,11 @@ from urllib.parse import quote
 from django.conf import settings
 
 from channel.integrations import http
+from channel.integrations.errors import RemoteError
 
 
-class OmniError(Exception):
-    """Omni refused or did not answer. Only `transient` errors are retried."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        needs_config: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.transient = transient
-        self.needs_config = needs_config
+class OmniError(RemoteError):
+    """Omni refused or did not answer."""
 
 
 def omni_message(body: Any, status: int) -> str:

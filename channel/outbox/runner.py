@@ -21,8 +21,7 @@ from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from channel.integrations import http
-from channel.integrations.magento import MagentoError
-from channel.integrations.omni import OmniError
+from channel.integrations.errors import RemoteError
 from channel.models import (
     CallRecord,
     ErrorClass,
@@ -232,7 +231,7 @@ def _settle(
 ) -> str:
     if isinstance(outcome, Done):
         return _succeed(operation, attempt, outcome, calls)
-    if isinstance(outcome, MagentoError | OmniError | OperationError):
+    if isinstance(outcome, RemoteError | OperationError):
         return _fail(operation, attempt, _error_class(outcome), _message(outcome), calls)
     log.error("operation %s crashed", operation.pk, exc_info=outcome)
     message = f"unexpected error: {outcome!r}"
@@ -254,9 +253,11 @@ def _execute(operation: Operation, reg: Registration) -> Done | dict[str, Any] |
 def _error_class(exc: Exception) -> str:
     if isinstance(exc, OperationError):
         return exc.error_class
-    if getattr(exc, "needs_config", False):
+    if isinstance(exc, RemoteError) and exc.needs_config:
         return ErrorClass.NEEDS_CONFIG
-    return ErrorClass.TRANSIENT if getattr(exc, "transient", False) else ErrorClass.PERMANENT
+    if isinstance(exc, RemoteError) and exc.transient:
+        return ErrorClass.TRANSIENT
+    return ErrorClass.PERMANENT
 
 
 def _message(exc: Exception) -> str:

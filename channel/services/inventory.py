@@ -549,7 +549,7 @@ def stock_push(operation: Operation) -> dict[str, Any]:
     level = StockLevel.objects.filter(pk=operation.payload["stockLevel"]).first()
     if level is None:
         return {"skipped": "the ledger row was deleted"}
-    return stock_sync(level=level, client=MagentoClient(operation_id=operation.pk))
+    return stock_sync(level=level, client=MagentoClient.for_operation(operation))
 
 
 def stock_push_again(*, level: StockLevel, actor: str) -> Operation:

@@ -37,12 +37,11 @@ from channel.models import (
 )
 from channel.services import audit
 from channel.services import documents as docstore
-from channel.services.acknowledge import (
+from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     CREATE_INVOICE,
     magento_items,
     nudge,
-    operation_client,
     refresh_quietly,
 )
 from channel.services.mapping import money
@@ -143,7 +142,7 @@ def _read_back(operation: Operation) -> dict[str, Any] | None:
     invoice = _invoice_of(operation)
     if invoice.state == InvoiceState.CREATED:
         return _result(invoice)
-    raw = find_in_magento(operation_client(operation), invoice)
+    raw = find_in_magento(MagentoClient.for_operation(operation), invoice)
     if raw is None:
         return None
     return _result(invoice_record(invoice=invoice, raw=raw))
@@ -155,7 +154,7 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
     invoice = _invoice_of(operation)
     if invoice.state == InvoiceState.CREATED:
         return _result(invoice)
-    client = operation_client(operation)
+    client = MagentoClient.for_operation(operation)
     if not invoice.magento_invoice_id:
         outside = invoiced_outside_the_proxy(client, invoice)
         invoice.magento_invoice_id = (

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 
 from channel.documents.data import Address, LabelDoc, PaymentType
@@ -105,7 +104,7 @@ def _adopt_magento_tracking(shipment: Shipment) -> Shipment | None:
     Magento unreachable, slow or without tracks: None, and the next source is used."""
     if not shipment.magento_shipment_id:
         return None
-    client = MagentoClient(read_timeout=settings.MAGENTO_READ_TIMEOUT, order_id=shipment.order_id)
+    client = MagentoClient(in_request=True, order_id=shipment.order_id)
     try:
         found = client.get_shipment(shipment.magento_shipment_id)
     except MagentoError as exc:

@@ -31,17 +31,16 @@ from channel.models import (
     ShipmentState,
 )
 from channel.services import audit, invoices
-from channel.services.acknowledge import (
+from channel.services.cancel import remainder_cancel_queue_if_due
+from channel.services.errors import Conflict, InvalidRequest, NotFound
+from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     SHIP,
     lifecycle_update,
     magento_items,
     nudge,
-    operation_client,
     refresh_quietly,
-    remainder_cancel_queue_if_due,
 )
-from channel.services.errors import Conflict, InvalidRequest, NotFound
 
 DEFAULT_TRACK_TITLE = "Courier"
 CLOSED_STATES = {"canceled", "complete", "closed"}
@@ -400,7 +399,7 @@ def _read_back(operation: Operation) -> dict[str, Any] | None:
     shipment = _shipment_of(operation)
     if shipment.state == ShipmentState.SHIPPED:
         return {"shipmentId": shipment.magento_shipment_id}
-    found = find_in_magento(operation_client(operation), shipment)
+    found = find_in_magento(MagentoClient.for_operation(operation), shipment)
     if found is None:
         return None
     shipment_record_shipped(shipment=shipment, magento_shipment_id=int(found["entity_id"]))
@@ -413,7 +412,7 @@ def ship(operation: Operation) -> dict[str, Any]:
     shipment = _shipment_of(operation)
     if shipment.state == ShipmentState.SHIPPED:
         return {"shipmentId": shipment.magento_shipment_id}
-    client = operation_client(operation)
+    client = MagentoClient.for_operation(operation)
     try:
         magento_id = _ship(client, shipment)
     except MagentoError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +23,7 @@ from channel import outbox
 from channel.integrations.magento import MagentoClient, MagentoError, SearchFilter, search_params
 from channel.lib.timefmt import parse_magento, to_magento
 from channel.models import Flow, FlowState, Order, SyncCursor
-from channel.services import orders
+from channel.services import audit, orders
 
 log = logging.getLogger(__name__)
 NEW_ORDERS = "new_orders"
@@ -192,3 +193,25 @@ def refresh_order(order: Order, *, client: MagentoClient) -> Order:
     """Re-read one order from Magento into the mirror (raises MagentoError)."""
     raw = client.get_order(order.entity_id)
     return orders.order_upsert(raw=raw, known=order).order
+
+
+@dataclass
+class RepullReport:
+    done: int = 0
+    errors: list[str] = field(default_factory=list)  # "<order code>: <Magento's message>"
+
+
+def orders_repull(*, selected: Iterable[Order], actor: str) -> RepullReport:
+    """Re-read orders from Magento now (support's "re-pull"); one failure does not stop the rest."""
+    report = RepullReport()
+    for order in selected:
+        try:
+            refresh_order(order, client=MagentoClient(order_id=order.pk))
+        except MagentoError as exc:
+            report.errors.append(f"{order.order_code}: {exc.message}")
+            continue
+        audit.record(
+            "order.repulled", order=order, actor=actor, message="Re-pulled from Magento by support"
+        )
+        report.done += 1
+    return report

@@ -13,12 +13,8 @@ from channel.api.omni_fields import body_object, optional_text, text
 from channel.api.views.orders import find_order
 from channel.integrations.magento import time_budget
 from channel.models import Order
-from channel.services.acknowledge import (
-    AckRequest,
-    CancelItem,
-    order_cancel_by_omni,
-    orders_acknowledge,
-)
+from channel.services.acknowledge import AckRequest, orders_acknowledge
+from channel.services.cancel import CancelItem, order_cancel_by_omni
 
 OK = {"hasError": False, "errorMessage": ""}
 

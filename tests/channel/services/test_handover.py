@@ -17,7 +17,7 @@ from channel.models import (
     Shipment,
     ShipmentState,
 )
-from channel.services.acknowledge import magento_items
+from channel.services.fulfilment import magento_items
 from channel.services.orders import order_upsert
 from channel.services.shipments import PackItem, PackRequest, _tracks, shipment_pack
 from simulators.magento import MagentoSimulator

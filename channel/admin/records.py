@@ -1,0 +1,40 @@
+"""Call records (every call in and out) and audit events (who did what)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from channel.admin.base import ReadOnlyMixin
+from channel.models import (
+    AuditEvent,
+    CallRecord,
+)
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "direction",
+        "system",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "order",
+    )
+    list_filter = ("direction", "system", "status", "created_at")
+    search_fields = ("path", "=order__order_code")
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in CallRecord._meta.fields]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "action", "actor", "order", "subject", "message")
+    list_filter = ("action", "actor", "created_at")
+    search_fields = ("=order__order_code", "subject", "message")
+    list_select_related = ("order",)
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]

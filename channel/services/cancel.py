@@ -1,0 +1,254 @@
+"""Seller cancellation asked for by Omni (contract 4.2), and the cancellation of a partly
+cancelled order's remainder once everything else has left the warehouse."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from channel import outbox
+from channel.integrations.magento import MagentoClient, MagentoError
+from channel.models import Flow, Operation, OperationState, Order, OrderLine
+from channel.services import audit, sync
+from channel.services.errors import Conflict, InvalidRequest, Unavailable
+from channel.services.fulfilment import (
+    CANCEL_REMAINDER,
+    CREATE_INVOICE,
+    ORDER_COMMENT,
+    SHIP,
+    digest,
+    lifecycle_update,
+    refresh_quietly,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CancelItem:
+    sku: str
+    order_item_code: str | None
+    cancelled_quantity: int
+
+
+def order_cancel_by_omni(
+    *, order: Order, items: list[CancelItem], location_code: str | None
+) -> str:
+    """Apply Omni's absolute cancelled quantities. Returns "unchanged", "partial" or "full".
+
+    A full cancellation (everything still open, nothing packed) goes to Magento now; a partial one
+    is recorded, noted on the order, and its remainder is cancelled after the last handover.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        lines = {line.pk: line for line in order.lines.select_for_update()}
+        targets = _cancel_targets(order, lines, items)
+        if _is_full(lines, targets):
+            if all(line.qty_canceled >= line.qty_ordered for line in lines.values()):
+                return "unchanged"  # Magento has cancelled everything already
+            before = _mark_cancelled(lines, targets, everything=True)
+        else:
+            changed = {pk: qty for pk, qty in targets.items() if qty > lines[pk].qty_cancelled}
+            if not changed:
+                return "unchanged"
+            _record_partial(order, lines, changed, location_code)
+            return "partial"
+    _cancel_in_magento(order, before, location_code)
+    return "full"
+
+
+def _cancel_targets(
+    order: Order, lines: dict[int, OrderLine], items: list[CancelItem]
+) -> dict[int, int]:
+    targets: dict[int, int] = {}
+    for item in items:
+        line = _find_line(order, lines, item)
+        quantity = item.cancelled_quantity
+        if quantity > line.qty_ordered:
+            raise InvalidRequest(
+                f"cancelledQuantity {quantity} of item {line.item_id} ({line.sku}) in order "
+                f"{order.order_code} is more than the {line.qty_ordered} ordered."
+            )
+        if quantity < line.qty_cancelled:
+            raise Conflict(
+                f"Item {line.item_id} ({line.sku}) of order {order.order_code} has "
+                f"{line.qty_cancelled} cancelled already; a cancellation cannot be undone.",
+            )
+        still_free = line.qty_ordered - line.qty_packed
+        if quantity > still_free:
+            raise Conflict(
+                f"Cannot cancel {quantity} of item {line.item_id} ({line.sku}) in order "
+                f"{order.order_code}: {line.qty_packed} of {line.qty_ordered} are packed.",
+            )
+        targets[line.pk] = max(targets.get(line.pk, 0), quantity)
+    return targets
+
+
+def _find_line(order: Order, lines: dict[int, OrderLine], item: CancelItem) -> OrderLine:
+    if item.order_item_code:
+        for line in lines.values():
+            if str(line.item_id) == item.order_item_code and line.sku == item.sku:
+                return line
+        raise InvalidRequest(
+            f"Order {order.order_code} has no item {item.order_item_code} with SKU {item.sku}."
+        )
+    candidates = [line for line in lines.values() if line.sku == item.sku]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise InvalidRequest(f"Order {order.order_code} has no item with SKU {item.sku}.")
+    raise InvalidRequest(
+        f"Order {order.order_code} has several items with SKU {item.sku}; send orderItemCode."
+    )
+
+
+def _is_full(lines: dict[int, OrderLine], targets: dict[int, int]) -> bool:
+    if any(line.qty_packed for line in lines.values()):
+        return False
+    return all(
+        max(targets.get(pk, 0), line.qty_cancelled) >= line.qty_ordered
+        for pk, line in lines.items()
+    )
+
+
+def _mark_cancelled(
+    lines: dict[int, OrderLine], targets: dict[int, int], *, everything: bool
+) -> dict[int, int]:
+    """Set qty_cancelled_by_omni (before Magento is asked, so the sync never echoes the
+    cancellation back to Omni as the customer's). Returns the previous values."""
+    before = {pk: line.qty_cancelled_by_omni for pk, line in lines.items()}
+    for pk, line in lines.items():
+        wanted = line.qty_ordered if everything else targets.get(pk, line.qty_cancelled_by_omni)
+        if wanted != line.qty_cancelled_by_omni:
+            line.qty_cancelled_by_omni = wanted
+            line.save(update_fields=["qty_cancelled_by_omni"])
+    return before
+
+
+def _restore_cancelled(before: dict[int, int]) -> None:
+    for pk, quantity in before.items():
+        OrderLine.objects.filter(pk=pk).update(qty_cancelled_by_omni=quantity)
+
+
+def _cancel_in_magento(order: Order, before: dict[int, int], location_code: str | None) -> None:
+    client = MagentoClient(in_request=True, order_id=order.pk)
+    try:
+        cancelled = client.cancel_order(order.entity_id)
+    except MagentoError as exc:
+        if not exc.timed_out:  # certainly not applied; a lost answer may have been
+            _restore_cancelled(before)
+        if exc.transient or exc.needs_config:
+            raise Unavailable(
+                f"Magento did not answer the cancellation of order {order.order_code}; "
+                "send it again.",
+            ) from exc
+        raise Conflict(
+            f"Magento refused to cancel order {order.order_code}: {exc.message}"
+        ) from exc
+    if not cancelled:
+        order = refresh_quietly(order, client)
+        if order.magento_state != "canceled":
+            _restore_cancelled(before)
+            raise Conflict(
+                f"Magento cannot cancel order {order.order_code} in state {order.magento_state}.",
+            )
+    _record_full_cancel(refresh_quietly(order, client), location_code)
+
+
+def _record_full_cancel(order: Order, location_code: str | None) -> None:
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        lifecycle_update(order)
+        audit.record(
+            "order.cancelled_by_omni",
+            order=order,
+            actor="omni",
+            message=f"Cancelled in Magento at Omni's request ({location_code or 'no location'})",
+        )
+
+
+def _record_partial(
+    order: Order, lines: dict[int, OrderLine], changed: dict[int, int], location_code: str | None
+) -> None:
+    parts = [
+        f"{lines[pk].sku} (item {lines[pk].item_id}) {quantity} of {lines[pk].qty_ordered}"
+        for pk, quantity in changed.items()
+    ]
+    _mark_cancelled(lines, changed, everything=False)
+    comment = (
+        f"Omni cancelled {', '.join(parts)} ({location_code or 'no location'}). These units are "
+        "not packed, invoiced or shipped; the rest of the order is cancelled in Magento after "
+        "the last handover."
+    )
+    outbox.enqueue(
+        ORDER_COMMENT,
+        key=f"{ORDER_COMMENT}:cancel:{order.entity_id}:{digest(_omni_cancelled(order))}",
+        order=order,
+        payload={"comment": comment},
+    )
+    lifecycle_update(order)
+    audit.record(
+        "order.partially_cancelled_by_omni",
+        order=order,
+        actor="omni",
+        message=f"Omni cancelled {', '.join(parts)} (absolute quantities)",
+        data={"cancelled": {str(lines[pk].item_id): q for pk, q in changed.items()}},
+    )
+    remainder_cancel_queue_if_due(order)
+
+
+def _omni_cancelled(order: Order) -> dict[str, int]:
+    return {str(line.item_id): line.qty_cancelled_by_omni for line in order.lines.all()}
+
+
+# --- the remainder of a partly cancelled order --------------------------------------------------
+def remainder_cancel_queue_if_due(order: Order) -> Operation | None:
+    """Once every unit Omni did not cancel has been handed over, cancel the rest in Magento."""
+    lines = list(order.lines.all())
+    owed = any(line.qty_cancelled_by_omni > line.qty_canceled for line in lines)
+    handed_over = sum(line.qty_handed_over for line in lines)
+    all_gone = all(line.qty_handed_over >= line.qty_ordered - line.qty_cancelled for line in lines)
+    if not (owed and handed_over and all_gone):
+        return None
+    return outbox.enqueue(
+        CANCEL_REMAINDER,
+        key=f"{CANCEL_REMAINDER}:{order.entity_id}:{digest(_omni_cancelled(order))}",
+        order=order,
+        target=f"order:{order.order_code}",
+    )
+
+
+def _nothing_owed(order: Order) -> bool:
+    return all(line.qty_canceled >= line.qty_cancelled_by_omni for line in order.lines.all())
+
+
+@outbox.register(CANCEL_REMAINDER, flow=Flow.FULFILMENT)
+def cancel_remainder(operation: Operation) -> dict[str, Any]:
+    """Cancel in Magento what Omni cancelled of a partly shipped order, after its invoices and
+    shipments exist (Magento cancels whatever is neither invoiced nor shipped)."""
+    waiting = Operation.objects.filter(order=operation.order, kind__in=[CREATE_INVOICE, SHIP])
+    waiting = waiting.exclude(state__in=[OperationState.DONE, OperationState.CANCELLED]).count()
+    if waiting:
+        raise outbox.Retry(f"waiting for {waiting} invoice/shipment operation(s) of this order")
+    client = MagentoClient.for_operation(operation)
+    order = sync.refresh_order(operation.order, client=client)
+    if _nothing_owed(order):
+        return {"alreadyCancelled": True}
+    if not client.cancel_order(order.entity_id):
+        order = sync.refresh_order(order, client=client)
+        if not _nothing_owed(order):
+            raise outbox.OperationError(
+                f"Magento cannot cancel the rest of order {order.order_code} "
+                f"in state {order.magento_state}"
+            )
+    order = refresh_quietly(order, client)
+    audit.record(
+        "order.remainder_cancelled",
+        order=order,
+        message="Cancelled the units Omni cancelled in Magento; "
+        f"Magento state {order.magento_state}",
+    )
+    return {"state": order.magento_state}

@@ -1,0 +1,99 @@
+"""What the order-processing services share: the operation kinds that carry effects to Magento,
+the lifecycle update, the Magento items of a shipment, nudging an operation, order comments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from channel import outbox
+from channel.integrations.magento import MagentoClient, MagentoError
+from channel.models import Flow, Operation, OperationState, Order, OrderLine, Shipment
+from channel.services import sync
+
+log = logging.getLogger(__name__)
+
+CREATE_INVOICE = "magento.create_invoice"
+SHIP = "magento.ship"
+ORDER_COMMENT = "magento.order_comment"
+CANCEL_REMAINDER = "magento.cancel_remainder"
+ALL_LOCATIONS = "ALL"
+
+
+def refresh_quietly(order: Order, client: MagentoClient) -> Order:
+    """Re-read the order from Magento into the mirror; a failure only leaves it for the sync."""
+    try:
+        return sync.refresh_order(order, client=client)
+    except MagentoError as exc:
+        log.info("could not re-read order %s after a change: %s", order.order_code, exc.message)
+        return order
+
+
+def lifecycle_update(order: Order) -> None:
+    """Store the lifecycle the order's quantities now say (inside the caller's transaction)."""
+    lifecycle = order.lifecycle_from_progress()
+    if lifecycle != order.lifecycle:
+        Order.objects.filter(pk=order.pk).update(lifecycle=lifecycle, updated_at=timezone.now())
+        order.lifecycle = lifecycle
+
+
+def magento_items(shipment: Shipment) -> list[dict[str, Any]]:
+    """`items` for Magento's invoice and ship calls: the ids Magento expects (a configurable's
+    parent; a bundle's parent when it ships together, counted in bundles) with quantities."""
+    groups: dict[int, list[tuple[OrderLine, int]]] = {}
+    for shipment_line in shipment.lines.select_related("order_line").order_by("pk"):
+        line = shipment_line.order_line
+        groups.setdefault(line.magento_item_id, []).append((line, shipment_line.quantity))
+    return [
+        {"order_item_id": magento_id, "qty": _group_quantity(shipment.order, magento_id, members)}
+        for magento_id, members in groups.items()
+    ]
+
+
+def _group_quantity(order: Order, magento_id: int, members: list[tuple[OrderLine, int]]) -> int:
+    line = members[0][0]
+    bundled = line.item_id != magento_id and line.product_type != "configurable"
+    if not bundled:
+        return sum(quantity for _, quantity in members)
+    parent = next(
+        (i for i in order.raw.get("items") or [] if int(i.get("item_id", 0)) == magento_id), {}
+    )
+    bundles = int(float(parent.get("qty_ordered") or 1))
+    return min(quantity * bundles // member.qty_ordered for member, quantity in members)
+
+
+def digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def nudge(order: Order, kind: str) -> None:
+    """Make this order's waiting operations of `kind` due now (they wait for this one)."""
+    waiting = list(
+        Operation.objects.filter(order=order, kind=kind, state=OperationState.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    Operation.objects.filter(pk__in=waiting).update(next_attempt_at=timezone.now())
+    for pk in waiting:
+        transaction.on_commit(lambda pk=pk: outbox.schedule_run(pk))
+
+
+# --- order comments -------------------------------------------------------------------------------
+def _comment_read_back(operation: Operation) -> dict[str, Any] | None:
+    raw = MagentoClient.for_operation(operation).get_order(operation.order.entity_id)
+    comments = [entry.get("comment") for entry in raw.get("status_histories") or []]
+    return {"found": True} if operation.payload["comment"] in comments else None
+
+
+@outbox.register(ORDER_COMMENT, flow=Flow.FULFILMENT, read_back=_comment_read_back)
+def order_comment(operation: Operation) -> dict[str, Any]:
+    """A note on the Magento order (no status change)."""
+    MagentoClient.for_operation(operation).add_comment(
+        operation.order.entity_id, operation.payload["comment"]
+    )
+    return {}
