@@ -38,6 +38,14 @@ Builder API (for tests): :meth:`MagentoSimulator.add_product`, :meth:`MagentoSim
 ``shipments``, ``creditmemos`` (dicts by entity id, REST shape), ``invoices_for(order_id)`` etc.,
 the Python mirrors of the REST actions (``invoice``, ``ship``, ``cancel``, ``hold``, ``unhold``,
 ``add_comment``, ``refund``) and the clock (``set_clock``, ``advance_clock``).
+
+Modules: ``simulator`` (the class: knobs, state, clock, routes, transport hooks) composed from
+per-concern mixins: ``auth`` (bearer, OAuth 1.0a, admin tokens, ACLs), ``search``
+(searchCriteria, ``fields=``), ``stock`` (catalog, legacy stock items, MSI source items),
+``order_builder`` (``add_order``), ``orders`` (read access, states, comments, hold, cancel) and
+``documents`` (invoices, shipments with tracks, credit memos); ``items`` (quantities left to
+invoice/ship/cancel, amount shares) and ``common`` (ACL ids, Magento's error strings, number
+helpers, ``MagentoError``) are shared by them.
 """
 
 from __future__ import annotations

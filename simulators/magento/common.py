@@ -12,118 +12,49 @@ from simulators.base import SimError, SimResponse, report_id
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-
 ACL_VIEW = "Magento_Sales::actions_view"
-
-
 ACL_COMMENT = "Magento_Sales::comment"
-
-
 ACL_CANCEL = "Magento_Sales::cancel"
-
-
 ACL_HOLD = "Magento_Sales::hold"
-
-
 ACL_UNHOLD = "Magento_Sales::unhold"
-
-
 ACL_INVOICE = "Magento_Sales::invoice"
-
-
 ACL_INVOICES = "Magento_Sales::sales_invoice"
-
-
 ACL_SHIP = "Magento_Sales::ship"
-
-
 ACL_SHIPMENT = "Magento_Sales::shipment"
-
-
 ACL_REFUND = "Magento_Sales::creditmemo"
-
-
 ACL_CREDITMEMOS = "Magento_Sales::sales_creditmemo"
-
-
 ACL_STOCK = "Magento_Catalog::catalog_inventory"
-
-
 ACL_SOURCE_READ = "Magento_InventoryApi::source"
-
-
 ACL_SOURCE_SAVE = "Magento_InventoryApi::stock_source_item_assign"
 
-
 MSG_NO_ROUTE = "Request does not match any route."
-
-
 MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."
-
-
 MSG_SIGN_IN = (
     "The account sign-in was incorrect or your account is disabled temporarily. "
     "Please wait and try again later."
 )
-
-
 MSG_2FA = "Please use the 2fa provider-specific endpoints to obtain a token."
-
-
 MSG_REQUIRED = '"%fieldName" is required. Enter and try again.'
-
-
 MSG_NO_ENTITY = "The entity that was requested doesn't exist. Verify the entity and try again."
-
-
 MSG_ID_NEEDED = "An ID is needed. Set the ID and try again."
-
-
 MSG_TYPE = (
     'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.'
 )
-
-
 MSG_DECODING = "Decoding error."
-
-
 MSG_METHOD = "The %1 HTTP method is not supported."
-
-
 MSG_PAGE_MAX = "Maximum SearchCriteria pageSize is %max"
-
-
 MSG_ARRAY_MAX = 'Maximum items of type "%type" is %max'
-
-
 MSG_NO_SKU = 'Product with SKU "%1" does not exist'
-
-
 MSG_COMMENT_STATUS = (
     'Unable to add comment: The status "%1" is not part of the order status history.'
 )
-
-
 MSG_HOLD = "A hold action is not available."
-
-
 MSG_UNHOLD = "You cannot remove the hold."
-
-
-MSG_SHIP_SAVE = "Could not save a shipment, see error log for details"
-
-
-MSG_SOURCE_SAVE = "Could not save Source Item"
-
-
 INVOICE_PREFIX = "Invoice Document Validation Error(s):\n"
-
-
 SHIP_PREFIX = "Shipment Document Validation Error(s):\n"
-
-
 CREDITMEMO_PREFIX = "Creditmemo Document Validation Error(s):\n"
-
+MSG_SHIP_SAVE = "Could not save a shipment, see error log for details"
+MSG_SOURCE_SAVE = "Could not save Source Item"
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -217,7 +148,7 @@ def parse_number(value: Any) -> float:
         raise _type_error(value, "float") from None
 
 
-# -- module-level helpers used by the simulator --------------------------------------------------
+# -- dates and rendering ------------------------------------------------------------------------
 
 
 def _as_utc(when: datetime | str) -> datetime:

@@ -26,7 +26,13 @@ from simulators.magento.common import (
     snake,
     snake_keys,
 )
-from simulators.magento.orders import _qty_to_invoice, _qty_to_ship
+from simulators.magento.items import (
+    fill_amounts,
+    invoice_share,
+    qty_to_invoice,
+    qty_to_ship,
+    refund_share,
+)
 
 
 @dataclass
@@ -167,52 +173,6 @@ def _doc_line(item: Mapping[str, Any], qty: float, parent_id: int) -> dict[str, 
     }
 
 
-def _amounts(item: Mapping[str, Any], keys: tuple[str, str, str]) -> dict[str, float]:
-    return {name: float(item.get(key) or 0) for name, key in zip(_AMOUNT_NAMES, keys, strict=True)}
-
-
-_AMOUNT_NAMES = ("row", "tax", "discount")
-
-
-_ORDERED_KEYS = ("row_total", "tax_amount", "discount_amount")
-
-
-_INVOICED_KEYS = ("row_invoiced", "tax_invoiced", "discount_invoiced")
-
-
-_REFUNDED_KEYS = ("amount_refunded", "tax_refunded", "discount_refunded")
-
-
-def _invoice_share(item: Mapping[str, Any], qty: float) -> dict[str, float]:
-    """Row, tax and discount for invoicing ``qty`` units; the last units take the rest."""
-    ordered = float(item["qty_ordered"]) or 1.0
-    totals = _amounts(item, _ORDERED_KEYS)
-    if qty >= _qty_to_invoice(item):
-        billable = (ordered - float(item["qty_canceled"])) / ordered
-        done = _amounts(item, _INVOICED_KEYS)
-        return {k: round(totals[k] * billable - done[k], 2) for k in totals}
-    return {k: round(totals[k] * qty / ordered, 2) for k in totals}
-
-
-def _refund_share(item: Mapping[str, Any], qty: float) -> dict[str, float]:
-    """Row, tax and discount for refunding ``qty`` invoiced units; the last take the rest."""
-    invoiced = float(item["qty_invoiced"]) or 1.0
-    paid = _amounts(item, _INVOICED_KEYS)
-    if qty >= float(item["qty_invoiced"]) - float(item["qty_refunded"]):
-        done = _amounts(item, _REFUNDED_KEYS)
-        return {k: round(paid[k] - done[k], 2) for k in paid}
-    return {k: round(paid[k] * qty / invoiced, 2) for k in paid}
-
-
-def _fill_amounts(
-    line: dict[str, Any], item: Mapping[str, Any], qty: float, amounts: Mapping[str, float]
-) -> None:
-    set_money(line, price=float(item["price"]), price_incl_tax=float(item["price_incl_tax"]))
-    set_money(line, row_total=amounts["row"], row_total_incl_tax=amounts["row"] + amounts["tax"])
-    set_money(line, tax_amount=amounts["tax"], discount_amount=amounts["discount"])
-    set_money(line, discount_tax_compensation_amount=0)
-
-
 class DocumentsMixin:
     """MagentoSimulator's invoices, shipments and credit memos."""
 
@@ -263,12 +223,12 @@ class DocumentsMixin:
         for item in order["items"]:
             if item["_dummy_invoice"]:
                 continue
-            qty = _qty_to_invoice(item) if not requested else requested.get(item["item_id"], 0.0)
+            qty = qty_to_invoice(item) if not requested else requested.get(item["item_id"], 0.0)
             if qty <= 0:
                 continue
             if not item["is_qty_decimal"] and qty != int(qty):
                 doc.errors.append(f'We found an invalid quantity to invoice item "{item["name"]}".')
-            elif qty > _qty_to_invoice(item):
+            elif qty > qty_to_invoice(item):
                 doc.errors.append(
                     "The quantity to invoice must not be greater than the uninvoiced quantity "
                     f'for product SKU "{item["sku"]}".'
@@ -284,7 +244,7 @@ class DocumentsMixin:
     def _invoice_order_errors(self, order: Mapping[str, Any]) -> list[str]:
         if order["state"] in ("payment_review", "holded", "canceled", "complete", "closed"):
             return [f"An invoice cannot be created when an order has a status of {order['status']}"]
-        if not any(_qty_to_invoice(i) > 0 for i in order["items"]):
+        if not any(qty_to_invoice(i) > 0 for i in order["items"]):
             return ["The order does not allow an invoice to be created."]
         return []
 
@@ -299,8 +259,8 @@ class DocumentsMixin:
             if item["_dummy_invoice"]:
                 set_money(line, price=float(item["price"]))
             else:
-                amounts = _invoice_share(item, qty)
-                _fill_amounts(line, item, qty, amounts)
+                amounts = invoice_share(item, qty)
+                fill_amounts(line, item, qty, amounts)
                 add_money(item, row_invoiced=amounts["row"], tax_invoiced=amounts["tax"])
                 add_money(item, discount_invoiced=amounts["discount"])
                 for key in sums:
@@ -404,7 +364,7 @@ class DocumentsMixin:
             wanted = (
                 float(item["qty_ordered"]) if not requested else requested.get(item["item_id"], 0.0)
             )
-            qty = min(wanted, _qty_to_ship(item))
+            qty = min(wanted, qty_to_ship(item))
             qty = qty if item["is_qty_decimal"] else float(int(qty))
             if qty > 0:
                 doc.qtys[item["item_id"]] = qty
@@ -416,7 +376,7 @@ class DocumentsMixin:
     def _ship_order_errors(self, order: Mapping[str, Any]) -> list[str]:
         if order["state"] in ("payment_review", "holded", "canceled") or order["is_virtual"]:
             return [f"A shipment cannot be created when an order has a status of {order['status']}"]
-        if not any(_qty_to_ship(i) > 0 for i in order["items"]):
+        if not any(qty_to_ship(i) > 0 for i in order["items"]):
             return ["The order does not allow a shipment to be created."]
         return []
 
@@ -576,8 +536,8 @@ class DocumentsMixin:
             line["entity_id"] = self._next_id("creditmemo_item")
             line["base_cost"] = 0
             if not item["_dummy_invoice"]:
-                amounts = _refund_share(item, qty)
-                _fill_amounts(line, item, qty, amounts)
+                amounts = refund_share(item, qty)
+                fill_amounts(line, item, qty, amounts)
                 add_money(item, amount_refunded=amounts["row"], tax_refunded=amounts["tax"])
                 add_money(item, discount_refunded=amounts["discount"])
                 for key in sums:

@@ -18,7 +18,6 @@ PAYMENT_TITLES = {
     "free": "No Payment Information Required",
 }
 
-
 DEFAULT_ADDRESS: dict[str, Any] = {
     "firstname": "Asha",
     "lastname": "Rao",
@@ -31,7 +30,6 @@ DEFAULT_ADDRESS: dict[str, Any] = {
     "country_id": "IN",
     "telephone": "9845012345",
 }
-
 
 DEFAULT_CUSTOMER = {"email": "asha.rao@example.com", "firstname": "Asha", "lastname": "Rao"}
 

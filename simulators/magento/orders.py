@@ -16,12 +16,12 @@ from simulators.magento.common import (
     MagentoError,
     _not_found,
     _required,
-    num,
     parse_int,
     public,
     set_money,
     snake_keys,
 )
+from simulators.magento.items import cancel_item, qty_to_cancel, qty_to_invoice, qty_to_ship
 from simulators.magento.search import SearchCriteria
 
 DEFAULT_STATE_STATUSES: dict[str, list[str]] = {
@@ -35,10 +35,7 @@ DEFAULT_STATE_STATUSES: dict[str, list[str]] = {
     "payment_review": ["payment_review", "fraud"],
 }
 
-
 _MONEY_STEMS = ("subtotal", "tax", "shipping", "discount", "total")
-
-
 ORDER_NULLABLE_COLUMNS = frozenset(
     [
         f"{base}{stem}_{what}"
@@ -81,43 +78,6 @@ def _shipping_total(order: Mapping[str, Any]) -> dict[str, Any]:
             if f"base_{key}" in order:
                 total[f"base_{key}"] = order[f"base_{key}"]
     return total
-
-
-def _qty_to_invoice(item: Mapping[str, Any]) -> float:
-    if item["_dummy_invoice"]:
-        return 0.0
-    return max(
-        0.0, float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"])
-    )
-
-
-def _qty_to_ship(item: Mapping[str, Any]) -> float:
-    if item["_dummy_ship"] or item["is_virtual"]:
-        return 0.0
-    return max(0.0, _simple_to_ship(item))
-
-
-def _simple_to_ship(item: Mapping[str, Any]) -> float:
-    used = float(item["qty_shipped"]) + float(item["qty_refunded"]) + float(item["qty_canceled"])
-    return float(item["qty_ordered"]) - used
-
-
-def _qty_to_cancel(item: Mapping[str, Any]) -> float:
-    """min(to invoice, to ship), computed without the dummy rule so that children follow
-    their parents (Magento's bundle/configurable special cases give the same numbers)."""
-    to_invoice = (
-        float(item["qty_ordered"]) - float(item["qty_invoiced"]) - float(item["qty_canceled"])
-    )
-    if item["is_virtual"]:
-        return max(0.0, to_invoice)
-    return max(0.0, min(to_invoice, _simple_to_ship(item)))
-
-
-def _cancel_item(item: dict[str, Any], qty: float) -> None:
-    item["qty_canceled"] = num(float(item["qty_canceled"]) + qty)
-    ordered = float(item["qty_ordered"]) or 1.0
-    set_money(item, tax_canceled=float(item["tax_amount"]) * qty / ordered)
-    set_money(item, discount_canceled=float(item["discount_amount"]) * qty / ordered)
 
 
 class OrdersMixin:
@@ -176,12 +136,12 @@ class OrdersMixin:
     def _can_invoice(self, order: Mapping[str, Any]) -> bool:
         if order["state"] in ("payment_review", "holded", "canceled", "complete", "closed"):
             return False
-        return any(_qty_to_invoice(i) > 0 for i in order["items"])
+        return any(qty_to_invoice(i) > 0 for i in order["items"])
 
     def _can_ship(self, order: Mapping[str, Any]) -> bool:
         if order["state"] in ("payment_review", "holded", "canceled") or order["is_virtual"]:
             return False
-        return any(_qty_to_ship(i) > 0 for i in order["items"])
+        return any(qty_to_ship(i) > 0 for i in order["items"])
 
     def _can_creditmemo(self, order: Mapping[str, Any]) -> bool:
         if order["state"] in ("holded", "payment_review", "canceled", "closed"):
@@ -298,7 +258,7 @@ class OrdersMixin:
             order = self._order_or_404(order_id)
             if order["state"] in ("holded", "payment_review", "canceled", "complete", "closed"):
                 return False
-            return any(_qty_to_invoice(i) > 0 for i in order["items"])
+            return any(qty_to_invoice(i) > 0 for i in order["items"])
 
     def cancel(self, order_id: int) -> bool:
         """``POST /V1/orders/{id}/cancel``: False (no change) when the order can't be cancelled."""
@@ -308,9 +268,9 @@ class OrdersMixin:
             order = self.orders[order_id]
             canceled = {}
             for item in order["items"]:
-                qty = _qty_to_cancel(item)
+                qty = qty_to_cancel(item)
                 if qty > 0:
-                    _cancel_item(item, qty)
+                    cancel_item(item, qty)
                     canceled[item["item_id"]] = qty
             self._cancel_totals(order)
             paid = any(
@@ -319,7 +279,7 @@ class OrdersMixin:
             )
             state = "canceled"
             if paid:
-                ship_left = any(_qty_to_ship(i) > 0 for i in order["items"])
+                ship_left = any(qty_to_ship(i) > 0 for i in order["items"])
                 state = "processing" if ship_left else "complete"
             self._set_state(order, state)
             if paid:

@@ -22,8 +22,6 @@ from simulators.magento.common import (
 
 
 _BRACKET = re.compile(r"\[([^\]]*)\]")
-
-
 _SC_ALIASES = {
     "filterGroups": "filter_groups",
     "conditionType": "condition_type",

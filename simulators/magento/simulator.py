@@ -44,7 +44,6 @@ from simulators.magento.stock import StockMixin
 
 _ID_RE = r"(?P<id>[^/]+)"
 
-
 _ARRAY_TYPES = {
     "sourceItems": "Magento\\InventoryApi\\Api\\Data\\SourceItemInterface",
     "items": "Magento\\Sales\\Api\\Data\\ItemCreationInterface",
@@ -55,7 +54,8 @@ _ARRAY_TYPES = {
 class MagentoSimulator(
     AuthMixin, SearchMixin, StockMixin, OrderBuilderMixin, OrdersMixin, DocumentsMixin, Simulator
 ):
-    """Fake Magento 2.4 admin REST API; see the module docstring for knobs."""
+    """Fake Magento 2.4 admin REST API; see the package docstring (``simulators.magento``) for
+    knobs. The routes are registered here; their handlers live in the per-concern mixins."""
 
     def __init__(self) -> None:
         super().__init__()
