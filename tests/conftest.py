@@ -15,11 +15,7 @@ from channel.services.apikeys import api_key_create
 from simulators.base import SimulatorAdapter
 from simulators.magento import MagentoSimulator
 from simulators.omni import OmniSimulator
-
-MAGENTO_URL = "http://magento.test/rest/default"
-OMNI_URL = "http://omni.test/assure-magic2"
-MAGENTO_TOKEN = "magento-integration-token-xyz"
-OMNI_PASSWORD = "omni-password-secret"
+from tests.support.settings import MAGENTO_TOKEN, MAGENTO_URL, OMNI_PASSWORD, OMNI_URL
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,8 @@ from typing import Any
 
 import pytest
 import requests
-from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections
-from drf_spectacular.generators import SchemaGenerator
 from requests.adapters import BaseAdapter
 from rest_framework.test import APIClient
 
@@ -26,7 +24,8 @@ from channel.services.orders import order_upsert
 from simulators.base import SimulatorAdapter
 from simulators.magento import MagentoSimulator
 from simulators.omni import OmniSimulator
-from tests.conftest import MAGENTO_TOKEN, OMNI_PASSWORD
+from tests.support.api import example_body, key_header
+from tests.support.settings import MAGENTO_TOKEN, OMNI_PASSWORD
 from tests.support.shipping import make_location
 
 
@@ -38,28 +37,6 @@ class NoNetwork(BaseAdapter):
 
     def close(self) -> None:
         pass
-
-
-def openapi() -> dict[str, Any]:
-    return SchemaGenerator().get_schema(request=None, public=True)
-
-
-def example_body(operation_id: str) -> dict[str, Any]:
-    """The first request example of an operation in the schema (the contract's)."""
-    for operations in openapi()["paths"].values():
-        for operation in operations.values():
-            if operation.get("operationId") == operation_id:
-                examples = operation["requestBody"]["content"]["application/json"]["examples"]
-                return next(iter(examples.values()))["value"]
-    raise KeyError(operation_id)
-
-
-def key_header() -> str:
-    return "HTTP_" + settings.API_KEY_HEADER.upper().replace("-", "_")
-
-
-def scope_of(path: str) -> str:
-    return "returns" if path.startswith("/api/returns/") else "omni"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from tests.fuzz.conftest import key_header, openapi, scope_of
+from tests.support.api import key_header, openapi, scope_of
 
 DEEP = 100_000
 BODIES = [

@@ -29,7 +29,7 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 
 from config.wsgi import application
-from tests.fuzz.conftest import scope_of
+from tests.support.api import scope_of
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CONFIG = SchemathesisConfig.from_dict(

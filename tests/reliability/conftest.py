@@ -7,19 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from tests.reliability.stage import Stage, database_url, stage_up
-
-needs_processes = [
-    pytest.mark.postgres,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="real web and worker processes share the test database: needs PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from django.db import connection
 
 from channel.models import Operation, OperationState, Order
 from tests.reliability import flows
-from tests.reliability.conftest import needs_processes
 from tests.reliability.flows import OK
 from tests.reliability.harness import restart_postgres, until, wait_for
+from tests.reliability.marks import needs_processes
 from tests.reliability.stage import Stage, cut_database_connections
 
 pytestmark = needs_processes

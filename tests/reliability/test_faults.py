@@ -16,8 +16,8 @@ from channel.models import Operation
 from returns.models import ReturnOrder, ReturnState
 from returns.services import return_replay
 from tests.reliability import flows
-from tests.reliability.conftest import needs_processes
 from tests.reliability.harness import fulfil
+from tests.reliability.marks import needs_processes
 from tests.reliability.secrets import assert_no_secrets
 from tests.reliability.stage import Stage
 

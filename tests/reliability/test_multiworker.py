@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.reliability import flows
-from tests.reliability.conftest import needs_processes
+from tests.reliability.marks import needs_processes
 from tests.reliability.stage import Stage, attempts_by_process
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

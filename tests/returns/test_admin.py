@@ -14,25 +14,25 @@ from channel.models import Operation
 from returns import services
 from returns.models import ReturnOrder, ReturnState
 from returns.services import ItemInput
-from tests.channel.admin.conftest import _login
-from tests.returns.conftest import handed_over, shipped_order
+from tests.support.admin import login
+from tests.support.returns import handed_over, shipped_order
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def superuser(db: None) -> Client:
-    return _login("root", superuser=True)
+    return login("root", superuser=True)
 
 
 @pytest.fixture
 def support(db: None) -> Client:
-    return _login("sam", "support")
+    return login("sam", "support")
 
 
 @pytest.fixture
 def auditor(db: None) -> Client:
-    return _login("ada", "auditor")
+    return login("ada", "auditor")
 
 
 def new_return(**kwargs: object) -> ReturnOrder:

@@ -11,7 +11,7 @@ from channel.models import AuditEvent, CallRecord, Operation
 from returns import services
 from returns.models import ReturnItem, ReturnOrder, ReturnState
 from returns.services import ItemInput
-from tests.returns.conftest import shipped_order
+from tests.support.returns import shipped_order
 
 pytestmark = pytest.mark.django_db
 URL = "/api/omni/returns/qc"

@@ -12,7 +12,7 @@ from channel import outbox
 from channel.models import CallRecord, Operation
 from returns.models import ReturnOrder
 from simulators.omni import OmniSimulator
-from tests.returns.conftest import at_omni, shipped_order
+from tests.support.returns import at_omni, shipped_order
 
 pytestmark = pytest.mark.django_db
 

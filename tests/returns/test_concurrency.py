@@ -11,7 +11,7 @@ from django.db import connection, connections
 from returns import services
 from returns.models import ReturnItem, ReturnOrder
 from returns.services import ItemInput, ReturnError
-from tests.returns.conftest import shipped_order
+from tests.support.returns import shipped_order
 
 pytestmark = [
     pytest.mark.postgres,

@@ -8,7 +8,7 @@ from channel.models import OrderLine
 from returns import services
 from returns.models import ReturnItem, ReturnOrder, ReturnState
 from returns.services import ItemInput, ReturnConflict, ReturnError, ReturnNotFound
-from tests.returns.conftest import handed_over, shipped_order
+from tests.support.returns import handed_over, shipped_order
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from returns import services
 from returns.models import ReturnOrder, ReturnState
 from returns.services import ItemInput
 from simulators.omni import OmniSimulator
-from tests.returns.conftest import at_omni, handed_over, shipped_order
+from tests.support.returns import at_omni, handed_over, shipped_order
 
 pytestmark = pytest.mark.django_db
 RETURN_TIME = datetime(2026, 2, 5, 8, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from channel.integrations.magento import (
 )
 from channel.models import CallRecord
 from simulators.magento import MagentoSimulator
-from tests.conftest import MAGENTO_TOKEN
+from tests.support.settings import MAGENTO_TOKEN
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from channel.services.sync import sync_magento
 from simulators.base import serve
 from simulators.magento import MagentoSimulator
 from simulators.samples import seed_magento
-from tests.conftest import MAGENTO_TOKEN
+from tests.support.settings import MAGENTO_TOKEN
 
 pytestmark = pytest.mark.django_db
 STATUSES = ["pending", "processing", "holded"]
