@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -77,7 +78,7 @@ def _group_quantity(order: Order, magento_id: int, members: list[tuple[OrderLine
     bundled = line.item_id != magento_id and line.product_type != "configurable"
     if not bundled:
         return sum(quantity for _, quantity in members)
-    parent = next(
+    parent: dict[str, Any] = next(
         (i for i in order.raw.get("items") or [] if int(i.get("item_id", 0)) == magento_id), {}
     )
     bundles = int(float(parent.get("qty_ordered") or 1))
@@ -97,7 +98,7 @@ def nudge(order: Order, kind: str) -> None:
     )
     Operation.objects.filter(pk__in=waiting).update(next_attempt_at=timezone.now())
     for pk in waiting:
-        transaction.on_commit(lambda pk=pk: outbox.schedule_run(pk))
+        transaction.on_commit(partial(outbox.schedule_run, pk))
 
 
 # --- 4.1 acknowledgement --------------------------------------------------------------------------
@@ -417,11 +418,12 @@ def _nothing_owed(order: Order) -> bool:
 def cancel_remainder(operation: Operation) -> dict[str, Any]:
     """Cancel in Magento what Omni cancelled of a partly shipped order, after its invoices and
     shipments exist (Magento cancels whatever is neither invoiced nor shipped)."""
-    waiting = Operation.objects.filter(order=operation.order, kind__in=[CREATE_INVOICE, SHIP])
-    waiting = waiting.exclude(state__in=[OperationState.DONE, OperationState.CANCELLED]).count()
+    queued = Operation.objects.filter(order=operation.order, kind__in=[CREATE_INVOICE, SHIP])
+    waiting = queued.exclude(state__in=[OperationState.DONE, OperationState.CANCELLED]).count()
     if waiting:
         raise outbox.Retry(f"waiting for {waiting} invoice/shipment operation(s) of this order")
     client = operation_client(operation)
+    assert operation.order is not None  # queued with its order
     order = sync.refresh_order(operation.order, client=client)
     if _nothing_owed(order):
         return {"alreadyCancelled": True}
@@ -444,6 +446,7 @@ def cancel_remainder(operation: Operation) -> dict[str, Any]:
 
 # --- order comments -------------------------------------------------------------------------------
 def _comment_read_back(operation: Operation) -> dict[str, Any] | None:
+    assert operation.order is not None
     raw = operation_client(operation).get_order(operation.order.entity_id)
     comments = [entry.get("comment") for entry in raw.get("status_histories") or []]
     return {"found": True} if operation.payload["comment"] in comments else None
@@ -452,5 +455,6 @@ def _comment_read_back(operation: Operation) -> dict[str, Any] | None:
 @outbox.register(ORDER_COMMENT, flow=Flow.FULFILMENT, read_back=_comment_read_back)
 def order_comment(operation: Operation) -> dict[str, Any]:
     """A note on the Magento order (no status change)."""
+    assert operation.order is not None
     operation_client(operation).add_comment(operation.order.entity_id, operation.payload["comment"])
     return {}
