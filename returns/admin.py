@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,6 +19,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from channel.models import AuditEvent, CallRecord, Operation, Order, OrderLine, Shipment
 from returns import services
 from returns.models import CODE_LENGTH, ReturnItem, ReturnOrder, ReturnState, ReturnType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 EDITABLE_FIELDS = ("location_code", "awb_number", "transporter")
 
@@ -42,9 +45,10 @@ class AgeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() not in self.RANGES:
+        value = self.value()
+        if value not in self.RANGES:
             return queryset
-        older, newer = self.RANGES[self.value()]
+        older, newer = self.RANGES[value]
         now = timezone.now()
         if older is not None:
             queryset = queryset.filter(created_at__lte=now - timedelta(days=older))
@@ -72,6 +76,10 @@ class ReturnItemInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class _UnitCount(TypedDict):
+    unit_count: int  # annotated by ReturnOrderAdmin.get_queryset
 
 
 @admin.register(ReturnOrder)
@@ -152,7 +160,7 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
         )
 
     @admin.display(description="units", ordering="unit_count")
-    def units(self, obj: ReturnOrder) -> int:
+    def units(self, obj: WithAnnotations[ReturnOrder, _UnitCount]) -> int:
         return obj.unit_count
 
     @admin.display(description="last error")
@@ -324,7 +332,8 @@ class PickOrderForm(forms.Form):
     order_code = forms.CharField(label="Order number", max_length=64)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         code = (data.get("order_code") or "").strip()
         order = (
             Order.objects.filter(order_code=code).first()
@@ -381,7 +390,8 @@ class ReturnCreateForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not any(data.get(f"qty_{line.pk}") for line in self.lines):
             raise forms.ValidationError("Pick at least one unit to return.")
         return data

@@ -51,6 +51,7 @@ def _find_memo(operation: Operation) -> dict[str, Any] | None:
     first memo no return has claimed yet that refunds exactly these units (the answer was lost,
     or someone refunded them by hand: either way they must not be refunded twice)."""
     order = operation.order
+    assert order is not None  # return operations are queued with their order
     client = MagentoClient.for_operation(operation)
     memos = client.search_creditmemos(order.entity_id)
     marker = _memo_marker(operation)
@@ -99,6 +100,7 @@ def _read_back_memo(operation: Operation) -> dict[str, Any] | None:
 def refund_return(operation: Operation) -> dict[str, Any]:
     """Offline credit memo for units that passed QC (RETURNS_CREDIT_MEMO); no shipping refund."""
     order = operation.order
+    assert order is not None
     client = MagentoClient.for_operation(operation)
     memo_id = client.refund_order(
         order.entity_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -398,7 +398,7 @@ def _create_items(return_order: ReturnOrder, units: list[_Unit]) -> None:
     ReturnItem.objects.bulk_create(
         ReturnItem(
             return_order=return_order,
-            item_code=unit.item_code,
+            item_code=cast(str, unit.item_code),  # set by _assign_item_codes
             order_line=unit.line,
             channel_sku_code=unit.sku,
             reason=unit.reason,

@@ -76,7 +76,7 @@ def _indian_grouping(digits: str) -> str:
     if len(digits) <= 3:
         return digits
     head, tail = digits[:-3], digits[-3:]
-    groups = []
+    groups: list[str] = []
     while len(head) > 2:
         groups.insert(0, head[-2:])
         head = head[:-2]
@@ -215,7 +215,7 @@ def _numbered_canvas(footer: Callable[[Canvas, int, int], None]) -> type[Canvas]
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # private reportlab method, not in the stubs
 
         def save(self) -> None:
             total = len(self._pages)
@@ -629,7 +629,7 @@ def _invoice_lines(doc: InvoiceDoc) -> Table:
     header[3] = _para(f"Rate ({currency_label(doc.currency)})", _S_HEAD_R)
     rows = [header] + [_line_row(i, line, doc.currency) for i, line in enumerate(doc.lines, 1)]
     table = Table(rows, colWidths=_line_col_widths(), repeatRows=1)
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), FONT, 8),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), LIGHT),

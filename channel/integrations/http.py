@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import requests
 from django.db.models import TextField, Value
@@ -106,7 +107,7 @@ def save_records(records: list[CallRecord]) -> None:
         for record, body in zip(batch, bodies, strict=True):
             record.response_body = Value(body, output_field=TextField())
         try:
-            CallRecord._base_manager._insert(batch, fields=fields)
+            CallRecord._base_manager._insert(batch, fields=fields)  # type: ignore[attr-defined]  # private
         finally:
             for record, body in zip(batch, bodies, strict=True):
                 record.response_body = body
@@ -168,7 +169,7 @@ def _elapsed_ms(started: float) -> int:
 
 
 def _path(url: str) -> str:
-    return requests.utils.urlparse(url).path
+    return urlparse(url).path
 
 
 def _record(
@@ -184,7 +185,8 @@ def _record(
 ) -> None:
     path = _path(url)
     if params:
-        path = f"{path}?{requests.models.RequestEncodingMixin._encode_params(params)}"
+        encoded = requests.models.RequestEncodingMixin._encode_params(params)  # type: ignore[attr-defined]  # private
+        path = f"{path}?{encoded}"
     try:
         record = CallRecord(
             direction=CallDirection.OUTBOUND,

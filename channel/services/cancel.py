@@ -229,11 +229,12 @@ def _nothing_owed(order: Order) -> bool:
 def cancel_remainder(operation: Operation) -> dict[str, Any]:
     """Cancel in Magento what Omni cancelled of a partly shipped order, after its invoices and
     shipments exist (Magento cancels whatever is neither invoiced nor shipped)."""
-    waiting = Operation.objects.filter(order=operation.order, kind__in=[CREATE_INVOICE, SHIP])
-    waiting = waiting.exclude(state__in=[OperationState.DONE, OperationState.CANCELLED]).count()
+    queued = Operation.objects.filter(order=operation.order, kind__in=[CREATE_INVOICE, SHIP])
+    waiting = queued.exclude(state__in=[OperationState.DONE, OperationState.CANCELLED]).count()
     if waiting:
         raise outbox.Retry(f"waiting for {waiting} invoice/shipment operation(s) of this order")
     client = MagentoClient.for_operation(operation)
+    assert operation.order is not None  # queued with its order
     order = sync.refresh_order(operation.order, client=client)
     if _nothing_owed(order):
         return {"alreadyCancelled": True}

@@ -81,7 +81,7 @@ def document_download(request: HttpRequest, token: str, filename: str) -> HttpRe
         return _error("This document link is not valid.", 403)
     if not isinstance(data, dict) or int(data.get("e") or 0) < time.time():
         return _error("This document link has expired; ask Omni for a new one.", 403)
-    document = Document.objects.filter(pk=data.get("d")).first()
+    document = Document.objects.filter(pk=data.get("d", 0)).first()
     if document is None or not document.checksum.startswith(data.get("c", "-")):
         return _error("This document no longer exists in this version.", 404)
     response = HttpResponse(bytes(document.content), content_type="application/pdf")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -60,7 +61,7 @@ def _group_quantity(order: Order, magento_id: int, members: list[tuple[OrderLine
     bundled = line.item_id != magento_id and line.product_type != "configurable"
     if not bundled:
         return sum(quantity for _, quantity in members)
-    parent = next(
+    parent: dict[str, Any] = next(
         (i for i in order.raw.get("items") or [] if int(i.get("item_id", 0)) == magento_id), {}
     )
     bundles = int(float(parent.get("qty_ordered") or 1))
@@ -80,11 +81,12 @@ def nudge(order: Order, kind: str) -> None:
     )
     Operation.objects.filter(pk__in=waiting).update(next_attempt_at=timezone.now())
     for pk in waiting:
-        transaction.on_commit(lambda pk=pk: outbox.schedule_run(pk))
+        transaction.on_commit(partial(outbox.schedule_run, pk))
 
 
 # --- order comments -------------------------------------------------------------------------------
 def _comment_read_back(operation: Operation) -> dict[str, Any] | None:
+    assert operation.order is not None
     raw = MagentoClient.for_operation(operation).get_order(operation.order.entity_id)
     comments = [entry.get("comment") for entry in raw.get("status_histories") or []]
     return {"found": True} if operation.payload["comment"] in comments else None
@@ -93,6 +95,7 @@ def _comment_read_back(operation: Operation) -> dict[str, Any] | None:
 @outbox.register(ORDER_COMMENT, flow=Flow.FULFILMENT, read_back=_comment_read_back)
 def order_comment(operation: Operation) -> dict[str, Any]:
     """A note on the Magento order (no status change)."""
+    assert operation.order is not None
     MagentoClient.for_operation(operation).add_comment(
         operation.order.entity_id, operation.payload["comment"]
     )

@@ -198,7 +198,7 @@ def _upsert_newer(
         f"ON CONFLICT (sku, location_code) DO UPDATE SET {takes} "
         f"WHERE {table}.received_at < excluded.received_at RETURNING sku, id"
     )
-    params: list[object] = []
+    params: list[Any] = []
     for sku, quantity in rows:
         params += [sku, slot, location_code, quantity, version, StockState.PENDING]
         params += ["", "", now, now]  # source_code, last_error, created_at, updated_at

@@ -408,7 +408,7 @@ def invoice_doc(invoice: Invoice) -> InvoiceDoc:
         invoice_date=invoice.invoice_date or invoice.created_at,
         payment_method="Cash on delivery" if order.is_cod else "Prepaid",
         currency=order.currency or "INR",
-        lines=[_pdf_line(row) for row in rows],
+        lines=tuple(_pdf_line(row) for row in rows),
         shipping_charge=shipping,
         subtotal=sum((row.base for row in rows), Decimal(0)),
         tax_total=sum((row.tax for row in rows), Decimal(0)),

@@ -25,6 +25,7 @@ def _already_exists(exc: OmniError) -> bool:
 def push_order(operation: Operation) -> Done:
     """Create Outward Order at Omni, once. Omni's 'already exists' on a retry means it arrived."""
     order = operation.order
+    assert order is not None  # order operations are queued with their order
     payload = mapping.outward_order(order)
     try:
         _omni(operation).create_outward_order(payload)
@@ -45,6 +46,7 @@ def _mark_pushed(order: Order) -> None:
 
 
 def _wait_for_push(operation: Operation) -> None:
+    assert operation.order is not None
     push = operation.order.operations.filter(kind=PUSH_ORDER).first()
     if push is None or push.state != OperationState.DONE:
         raise Retry("waiting for the order to be created at Omni first")
@@ -55,6 +57,7 @@ def customer_cancel(operation: Operation) -> dict[str, Any]:
     """Customer Cancellation at Omni with absolute quantities (the latest the mirror knows)."""
     _wait_for_push(operation)
     order = operation.order
+    assert order is not None
     items = mapping.cancellation_items(order)
     payload = {"locationCode": order.location_code or None, "orderItems": items}
     _omni(operation).customer_cancellation(order.order_code, payload)
@@ -72,6 +75,7 @@ def update_properties(operation: Operation) -> dict[str, Any]:
     """Hold / unhold at Omni (Update Order Properties)."""
     _wait_for_push(operation)
     order = operation.order
+    assert order is not None
     outward = mapping.outward_order(order)
     payload = {
         "onHold": operation.payload["onHold"],

@@ -75,7 +75,7 @@ def _refresh_unchanged(data: mapping.OrderData, known: Order | None) -> UpsertRe
     """
     entity_id = data.fields["entity_id"]
     if known is not None and known.entity_id == entity_id:
-        order = known
+        order: Order | None = known
     else:
         order = Order.objects.filter(entity_id=entity_id).first()
     if order is None:

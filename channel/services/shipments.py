@@ -457,6 +457,7 @@ def bundle_learn_shipment_type(order: Order, message: str) -> bool:
         ]
         for line in order.lines.filter(parent_item_id__in=parents):
             wanted = line.item_id if match["type"] == "Separately" else line.parent_item_id
+            assert wanted is not None  # the query is on parent_item_id
             if line.magento_item_id != wanted:
                 line.magento_item_id = wanted
                 line.save(update_fields=["magento_item_id"])

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -126,7 +127,8 @@ def pull(
             return
         report.pages += 1
         _store_page(items, cursor_field, only_known=statuses is None, report=report)
-        newest = max(parse_magento(item[cursor_field]) for item in items)
+        # Every item has the cursor field: the search filters on it.
+        newest = max(cast(datetime, parse_magento(item[cursor_field])) for item in items)
         _advance(name, newest)
         moved = moved or floor is None or newest > floor
         total = int(result.get("total_count") or 0)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--location", default="", help="Only for this locationCode")
         parser.add_argument("--default", action="store_true", help="Make it the default courier")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             series = awb_series_add(
                 transporter=str(options["transporter"]),

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--scope", choices=ApiKeyScope.values, default=ApiKeyScope.OMNI)
         parser.add_argument("--expires-days", type=int, default=None)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         days = options["expires_days"]
         expires = timezone.now() + timedelta(days=days) if days else None
         key, raw = api_key_create(name=options["name"], scope=options["scope"], expires_at=expires)

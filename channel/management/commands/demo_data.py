@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from channel.models import AwbSeries, Location
@@ -7,7 +9,7 @@ from channel.services.awb import awb_series_add
 class Command(BaseCommand):
     help = "Demo warehouse WH1 (address for labels) and a courier with an AWB series; idempotent."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         Location.objects.update_or_create(
             code="WH1",
             defaults={

@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
@@ -10,7 +11,7 @@ from channel.services.apikeys import api_key_create
 class Command(BaseCommand):
     help = "Create the demo admin login and the demo Omni API key (prints both)."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         password = secrets.token_urlsafe(9)
         user, _ = User.objects.get_or_create(username="demo")
         user.is_staff = user.is_superuser = True

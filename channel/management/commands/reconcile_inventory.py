@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from channel.services.inventory import stock_reconcile
@@ -13,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=int, default=None, help="SKUs pushed within N hours")
         parser.add_argument("--limit", type=int, default=None, help="at most N SKUs")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         report = stock_reconcile(hours=options["hours"], limit=options["limit"])
         self.stdout.write(str(report))
         for sku in report.drifted[:50]:
