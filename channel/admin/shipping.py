@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,10 +24,9 @@ from channel.models import (
     Manifest,
     ManifestItem,
 )
+from channel.models.shipping import awb_format
 from channel.services import manifests
 from channel.services.awb import (
-    awb_format,
-    awb_series_check,
     courier_make_default,
     is_low,
 )
@@ -164,24 +161,8 @@ class LowStockFilter(admin.SimpleListFilter):
         return queryset
 
 
-class AwbSeriesForm(forms.ModelForm):
-    """The series' rules (channel.services.awb) checked like a model's own clean()."""
-
-    class Meta:
-        model = AwbSeries
-        fields = "__all__"  # noqa: DJ007  (the admin's `fields` decide what is shown)
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        try:
-            awb_series_check(self.instance)
-        except ValidationError as exc:
-            self._update_errors(exc)
-
-
 @admin.register(AwbSeries)
 class AwbSeriesAdmin(SimpleHistoryAdmin):
-    form = AwbSeriesForm
     list_display = (
         "__str__",
         "courier",

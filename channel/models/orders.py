@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -11,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from channel.models.history import history_user
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
 
 
 class OrderLifecycle(models.TextChoices):

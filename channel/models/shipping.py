@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -139,14 +142,15 @@ class AwbSeries(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.location.code if self.location_id else "any location"
+        where = self.location.code if self.location is not None else "any location"
         return f"{self.courier} {self.prefix}{self.start}–{self.end}{self.suffix} ({where})"
 
     def clean(self) -> None:
-        # The series' own rules (range, overlaps, format) are channel.services.awb's
-        # awb_series_check, run by the admin form and by awb_series_add.
         if self.next_number is None and self.start is not None:
             self.next_number = self.start
+        problems = awb_series_problems(self)
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def size(self) -> int:
@@ -191,3 +195,80 @@ class ManifestItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manifest_id}: {self.shipment_id}"
+
+
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+AFFIX = re.compile(r"^[A-Za-z0-9-]*$")
+AWB_MAX_LENGTH = 64
+
+
+# --- formatting ----------------------------------------------------------------------------------
+
+
+def check_digit(rule: str, number: int) -> str:
+    """The check digit `rule` appends to `number` ("" for none)."""
+    if rule == CheckDigit.MOD7:
+        return str(number % 7)
+    if rule == CheckDigit.MOD11:
+        digits = f"{number:08d}"
+        total = sum(int(d) * w for d, w in zip(digits, S10_WEIGHTS, strict=True))
+        check = 11 - total % 11
+        return {10: "0", 11: "5"}.get(check, str(check))
+    return ""
+
+
+def effective_width(series: AwbSeries) -> int:
+    return 8 if series.check_digit == CheckDigit.MOD11 else series.width
+
+
+def awb_format(series: AwbSeries, number: int) -> str:
+    width = effective_width(series)
+    digits = f"{number:0{width}d}" if width else str(number)
+    return f"{series.prefix}{digits}{check_digit(series.check_digit, number)}{series.suffix}"
+
+
+def awb_series_problems(series: AwbSeries) -> dict[str, list[str]]:
+    """What is wrong with a series before it is saved (empty: nothing)."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    for field in ("prefix", "suffix"):
+        if not AFFIX.match(getattr(series, field) or ""):
+            add(field, "Only letters, digits and '-' are allowed.")
+    if series.start is None or series.end is None:
+        return problems
+    if series.start < 0:
+        add("start", "The first number cannot be negative.")
+    if series.end < series.start:
+        add("end", f"The last number must be at least the first ({series.start}).")
+    if series.next_number is not None and series.end < series.next_number - 1:
+        add("end", f"Numbers up to {series.next_number - 1} are already handed out.")
+    if series.check_digit == CheckDigit.MOD11 and series.end > 99_999_999:
+        add("end", "Mod 11 (S10) serials have 8 digits: the last number is at most 99999999.")
+    if series.width and len(str(series.end)) > series.width:
+        add("width", f"{series.end} has more than {series.width} digits.")
+    if problems:
+        return problems
+    if len(awb_format(series, series.end)) > AWB_MAX_LENGTH:
+        add("end", f"AWB numbers of this series would be longer than {AWB_MAX_LENGTH} characters.")
+    clash = _overlapping(series)
+    if clash is not None:
+        add("start", f"The range overlaps {clash}: the same AWB numbers would be handed out twice.")
+    return problems
+
+
+def _overlapping(series: AwbSeries) -> AwbSeries | None:
+    same_shape = AwbSeries.objects.filter(
+        prefix=series.prefix,
+        suffix=series.suffix,
+        check_digit=series.check_digit,
+        start__lte=series.end,
+        end__gte=series.start,
+    ).exclude(pk=series.pk)
+    width = effective_width(series)
+    for other in same_shape.select_related("courier", "location"):
+        if effective_width(other) == width:
+            return other
+    return None

@@ -22,7 +22,6 @@ import logging
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils.timezone import now
@@ -36,94 +35,13 @@ from channel.models import (
     Shipment,
     ShipmentState,
 )
+from channel.models.shipping import AWB_MAX_LENGTH, awb_format
 from channel.services import audit
 from channel.services.errors import Conflict, InvalidRequest
 
 log = logging.getLogger(__name__)
 
-S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
-AFFIX = re.compile(r"^[A-Za-z0-9-]*$")
-AWB_MAX_LENGTH = 64
 PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
-
-
-# --- formatting ----------------------------------------------------------------------------------
-
-
-def check_digit(rule: str, number: int) -> str:
-    """The check digit `rule` appends to `number` ("" for none)."""
-    if rule == CheckDigit.MOD7:
-        return str(number % 7)
-    if rule == CheckDigit.MOD11:
-        digits = f"{number:08d}"
-        total = sum(int(d) * w for d, w in zip(digits, S10_WEIGHTS, strict=True))
-        check = 11 - total % 11
-        return {10: "0", 11: "5"}.get(check, str(check))
-    return ""
-
-
-def effective_width(series: AwbSeries) -> int:
-    return 8 if series.check_digit == CheckDigit.MOD11 else series.width
-
-
-def awb_format(series: AwbSeries, number: int) -> str:
-    width = effective_width(series)
-    digits = f"{number:0{width}d}" if width else str(number)
-    return f"{series.prefix}{digits}{check_digit(series.check_digit, number)}{series.suffix}"
-
-
-def awb_series_problems(series: AwbSeries) -> dict[str, list[str]]:
-    """What is wrong with a series before it is saved (empty: nothing)."""
-    problems: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
-
-    for field in ("prefix", "suffix"):
-        if not AFFIX.match(getattr(series, field) or ""):
-            add(field, "Only letters, digits and '-' are allowed.")
-    if series.start is None or series.end is None:
-        return problems
-    if series.start < 0:
-        add("start", "The first number cannot be negative.")
-    if series.end < series.start:
-        add("end", f"The last number must be at least the first ({series.start}).")
-    if series.next_number is not None and series.end < series.next_number - 1:
-        add("end", f"Numbers up to {series.next_number - 1} are already handed out.")
-    if series.check_digit == CheckDigit.MOD11 and series.end > 99_999_999:
-        add("end", "Mod 11 (S10) serials have 8 digits: the last number is at most 99999999.")
-    if series.width and len(str(series.end)) > series.width:
-        add("width", f"{series.end} has more than {series.width} digits.")
-    if problems:
-        return problems
-    if len(awb_format(series, series.end)) > AWB_MAX_LENGTH:
-        add("end", f"AWB numbers of this series would be longer than {AWB_MAX_LENGTH} characters.")
-    clash = _overlapping(series)
-    if clash is not None:
-        add("start", f"The range overlaps {clash}: the same AWB numbers would be handed out twice.")
-    return problems
-
-
-def awb_series_check(series: AwbSeries) -> None:
-    """Raise ValidationError with every problem of a series about to be saved."""
-    problems = awb_series_problems(series)
-    if problems:
-        raise ValidationError(problems)
-
-
-def _overlapping(series: AwbSeries) -> AwbSeries | None:
-    same_shape = AwbSeries.objects.filter(
-        prefix=series.prefix,
-        suffix=series.suffix,
-        check_digit=series.check_digit,
-        start__lte=series.end,
-        end__gte=series.start,
-    ).exclude(pk=series.pk)
-    width = effective_width(series)
-    for other in same_shape.select_related("courier", "location"):
-        if effective_width(other) == width:
-            return other
-    return None
 
 
 # --- couriers and series -------------------------------------------------------------------------
@@ -183,7 +101,6 @@ def awb_series_add(
             width=width,
             check_digit=check,
         )
-        awb_series_check(series)
         series.full_clean()
         series.save()
         if make_default:

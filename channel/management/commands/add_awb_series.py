@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from channel.models import CheckDigit
-from channel.services.awb import awb_format, awb_series_add
+from channel.models.shipping import awb_format
+from channel.services.awb import awb_series_add
 
 
 class Command(BaseCommand):

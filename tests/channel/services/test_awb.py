@@ -23,12 +23,8 @@ from channel.models import (
     Shipment,
     ShipmentState,
 )
-from channel.services.awb import (
-    awb_allocate,
-    awb_format,
-    check_digit,
-    shipment_assign_awb,
-)
+from channel.models.shipping import awb_format, check_digit
+from channel.services.awb import awb_allocate, shipment_assign_awb
 from channel.services.errors import Conflict, InvalidRequest
 from channel.services.roles import ensure_roles
 from tests.support.shipping import add_series, make_location, make_shipment, mirror_order
