@@ -18,7 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from requests.adapters import BaseAdapter
 from rest_framework.test import APIClient
 
-from channel.api import schema as doc
+from channel.api.serializers import common as doc
 from channel.integrations import http
 from channel.models import ApiKeyScope, Manifest, Order
 from channel.services.apikeys import api_key_create
