@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel.api.auth import HasOmniScope, HasReturnsScope
 from channel.api.errors import ApiError
+from channel.api.schema import operation
+from channel.api.serializers.common import RETURN_ORDER_CODE, path_code
 from returns import services
-from returns.api import schema
-from returns.api.serializers import QcIn, ReturnCreateIn, return_body
+from returns.api import serializers as io
+from returns.api.serializers import return_body
 from returns.models import ReturnOrder
 
 
@@ -35,10 +38,26 @@ class ReturnCreateView(APIView):
     """POST /api/returns/: 201 with a new return, 200 with the same one again on a repeat."""
 
     permission_classes = [HasReturnsScope]
+    Input = io.ReturnCreateRequest
+    Output = io.ReturnOrderBody
 
-    @schema.return_create
+    @operation(
+        "createReturn",
+        "Create a return order",
+        description=(
+            "201 with the new return; a repeat with the same body answers 200 with the return as "
+            "it is now; the same returnOrderCode with a different body, 409."
+        ),
+        request=Input,
+        ok=Output,
+        ok_status=201,
+        ok_description="Created (and queued for Omni).",
+        more={200: OpenApiResponse(Output, description="A repeat: the return as it is now.")},
+        errors=[400, 404, 409],
+        examples=[io.RETURN_EXAMPLE],
+    )
     def post(self, request: Request) -> Response:
-        data = ReturnCreateIn(data=request.data)
+        data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         body = data.validated_data
         try:
@@ -63,8 +82,16 @@ class ReturnDetailView(APIView):
     """GET /api/returns/{returnOrderCode}"""
 
     permission_classes = [HasReturnsScope]
+    Output = io.ReturnOrderBody
 
-    @schema.return_detail
+    @operation(
+        "getReturn",
+        "Get a return order",
+        description="The return, its state and the QC result of every unit.",
+        parameters=[path_code("return_order_code", "The returnOrderCode.", RETURN_ORDER_CODE)],
+        ok=Output,
+        errors=[404],
+    )
     def get(self, request: Request, return_order_code: str) -> Response:
         returns = ReturnOrder.objects.select_related("order").prefetch_related("items")
         # A code with a NUL character (from the URL) names no return; PostgreSQL cannot compare it.
@@ -82,10 +109,20 @@ class ReturnQcView(APIView):
     """PUT /api/omni/returns/qc (Omni's Return Order Acknowledgement): 200 with an empty body."""
 
     permission_classes = [HasOmniScope]
+    Input = io.QcRequest
 
-    @schema.return_qc
+    @operation(
+        "recordReturnQc",
+        "Record the QC result of returned units (Omni's Return Order Acknowledgement)",
+        description="Repeats are harmless. The answer is 200 with an empty body.",
+        request=Input,
+        ok=None,
+        ok_description="Recorded; the body is empty.",
+        errors=[400, 404, 409],
+        examples=[io.QC_EXAMPLE],
+    )
     def put(self, request: Request) -> Response:
-        data = QcIn(data=request.data)
+        data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         body = data.validated_data
         items = [

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from requests.adapters import BaseAdapter
 from rest_framework.test import APIClient
 
-from channel.api import schema as doc
+from channel.api.serializers import common as doc
 from channel.integrations import http
 from channel.models import ApiKeyScope, Manifest, Order
 from channel.services.apikeys import api_key_create

@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channel.api import schema
-from channel.api.omni_fields import body_object, optional_text, text
+from channel.api.schema import operation
+from channel.api.serializers import acknowledge as io
+from channel.api.serializers.common import OK, Ok, render
 from channel.api.views.orders import find_order
 from channel.integrations.magento import time_budget
 from channel.models import Order
 from channel.services.acknowledge import AckRequest, orders_acknowledge
 from channel.services.cancel import CancelItem, order_cancel_by_omni
 
-OK = {"hasError": False, "errorMessage": ""}
-
 
 class AcknowledgeView(APIView):
     """PUT /api/omni/orders/acknowledge"""
 
-    class Input(serializers.Serializer):
-        class OrderIn(serializers.Serializer):
-            orderCode = text()
-            locationCode = optional_text()
+    Input = io.AcknowledgeRequest
+    Output = io.AcknowledgeResponse
 
-        orders = OrderIn(many=True, allow_empty=False)
-        consolidationType = optional_text()
-
-    @schema.acknowledge
+    @operation(
+        "acknowledgeOrders",
+        "Acknowledge orders",
+        description="Unknown orders, and orders Magento did not answer for, are left out.",
+        request=Input,
+        ok=Output,
+        examples=[io.ACKNOWLEDGE_EXAMPLE],
+    )
     def put(self, request: Request) -> Response:
-        data = self.Input(data=body_object(request.data))
+        data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         orders = [
             AckRequest(order_code=o["orderCode"], location_code=o.get("locationCode") or None)
@@ -42,7 +42,7 @@ class AcknowledgeView(APIView):
         consolidation = (data.validated_data.get("consolidationType") or "").upper() or None
         with time_budget(settings.MAGENTO_REQUEST_BUDGET):
             done = orders_acknowledge(orders=orders, consolidation_type=consolidation)
-        return Response({"successOrders": done})
+        return Response(render(self.Output, {"successOrders": done}))
 
 
 def link_order(request: Request, codes: list[str]) -> None:
@@ -55,19 +55,19 @@ def link_order(request: Request, codes: list[str]) -> None:
 class CancelView(APIView):
     """PUT /api/omni/orders/cancel"""
 
-    class Input(serializers.Serializer):
-        class ItemIn(serializers.Serializer):
-            channelSkuCode = text()
-            orderItemCode = optional_text()
-            cancelledQuantity = serializers.IntegerField(min_value=0)
+    Input = io.CancelRequest
 
-        orderCode = text()
-        locationCode = optional_text()
-        orderItems = ItemIn(many=True, allow_empty=False)
-
-    @schema.cancel
+    @operation(
+        "cancelOrderItems",
+        "Cancel order items (seller cancellation)",
+        description="Quantities are absolute; the same quantities again change nothing.",
+        request=Input,
+        ok=Ok,
+        errors=[400, 404, 409, 503],
+        examples=[io.CANCEL_EXAMPLE],
+    )
     def put(self, request: Request) -> Response:
-        data = self.Input(data=body_object(request.data))
+        data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         order = find_order(data.validated_data["orderCode"], request)
         items = [
@@ -84,4 +84,4 @@ class CancelView(APIView):
                 items=items,
                 location_code=data.validated_data.get("locationCode") or None,
             )
-        return Response(OK)
+        return Response(render(Ok, OK))

@@ -7,56 +7,36 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channel.api import schema
 from channel.api.errors import ApiError
+from channel.api.schema import operation
+from channel.api.serializers import inventory as io
+from channel.api.serializers.common import render
 from channel.services import inventory
 from channel.services.inventory import MAX_SKUS, StockLine
 
-MAX_QUANTITY = 2_000_000_000  # fits Magento's and our integer columns
 TOO_MANY = f"At most {MAX_SKUS} SKUs per call; this one has {{count}}."
-
-
-def _lines_field(line: type[serializers.Serializer]) -> serializers.ListSerializer:
-    return line(
-        many=True,
-        max_length=MAX_SKUS,
-        error_messages={"max_length": f"At most {MAX_SKUS} SKUs per call."},
-    )
-
-
-class LocationLine(serializers.Serializer):
-    channelSkuCode = serializers.CharField(max_length=255)
-    quantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
-
-
-class ConsolidatedLine(serializers.Serializer):
-    channelSkuCode = serializers.CharField(max_length=255)
-    consolidatedQuantity = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
-
-
-class LocationInput(serializers.Serializer):
-    """Location-wise ATP (Omni O10)."""
-
-    locationCode = serializers.CharField(max_length=255)
-    inventories = _lines_field(LocationLine)
-
-
-class ConsolidatedInput(serializers.Serializer):
-    """Consolidated ATP (Omni O10b): only consolidatedQuantity matters to Magento."""
-
-    consolidationType = serializers.ChoiceField(choices=["ALL", "STORE"])
-    inventories = _lines_field(ConsolidatedLine)
 
 
 class InventoryView(APIView):
     """Store the quantities, write them to Magento within the time budget, list what made it."""
 
-    @schema.inventory
+    Output = io.InventoryResponse
+
+    @operation(
+        "updateInventory",
+        "Update inventory (absolute quantities)",
+        description=(
+            "Location-wise, or consolidated when `consolidationType` is present. Up to 200 SKUs. "
+            "A malformed line refuses the whole request (400); an unknown SKU goes to failureList."
+        ),
+        request=io.InventoryRequest,
+        ok=Output,
+        examples=io.INVENTORY_EXAMPLES,
+    )
     def put(self, request: Request) -> Response:
         received_at = timezone.now()
         deadline = time.monotonic() + settings.INVENTORY_TIME_BUDGET_SECONDS
@@ -64,7 +44,9 @@ class InventoryView(APIView):
         result = inventory.inventory_update(
             location_code=location_code, lines=lines, received_at=received_at, deadline=deadline
         )
-        return Response({"successList": result.success, "failureList": result.failure})
+        return Response(
+            render(self.Output, {"successList": result.success, "failureList": result.failure})
+        )
 
     def _parse(self, data: Any) -> tuple[str, list[StockLine]]:
         if not isinstance(data, dict):
@@ -76,12 +58,12 @@ class InventoryView(APIView):
                 errors={"inventories": [f"At most {MAX_SKUS} SKUs per call."]},
             )
         if "consolidationType" in data:
-            serializer = ConsolidatedInput(data=data)
+            serializer = io.ConsolidatedInventory(data=data)
             serializer.is_valid(raise_exception=True)
             rows = serializer.validated_data["inventories"]
             lines = [StockLine(r["channelSkuCode"], r["consolidatedQuantity"]) for r in rows]
             return "", _unique(lines)
-        serializer = LocationInput(data=data)
+        serializer = io.LocationInventory(data=data)
         serializer.is_valid(raise_exception=True)
         rows = serializer.validated_data["inventories"]
         lines = [StockLine(r["channelSkuCode"], r["quantity"]) for r in rows]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channel.api import schema
 from channel.api.errors import ApiError
-from channel.api.omni_fields import body_object, text
+from channel.api.schema import operation
+from channel.api.serializers import invoices as io
+from channel.api.serializers.common import render
 from channel.api.views.orders import find_order
 from channel.integrations.magento import time_budget
 from channel.models import Invoice, InvoiceState, Shipment, ShipmentState
@@ -22,14 +22,9 @@ from channel.services.invoices import (
 )
 
 
-class InvoiceIn(serializers.Serializer):
-    orderCode = text()
-    shipmentCode = text()
-
-
 def find_shipment(data: dict, request: Request) -> Shipment:
     """The shipment `shipmentCode` of order `orderCode`, or a 404."""
-    values = InvoiceIn(data=body_object(data))
+    values = io.InvoiceRequest(data=data)
     values.is_valid(raise_exception=True)
     order = find_order(values.validated_data["orderCode"], request)
     code = values.validated_data["shipmentCode"]
@@ -42,7 +37,7 @@ def find_shipment(data: dict, request: Request) -> Shipment:
 def answer(invoice: Invoice, request: Request) -> Response:
     """The invoice once Magento has it; 409 while pending or when Magento refused it."""
     if invoice.state == InvoiceState.CREATED:
-        return Response(invoice_body(invoice, request))
+        return Response(render(io.Invoice, invoice_body(invoice, request)))
     if invoice.state == InvoiceState.FAILED:
         raise ApiError(invoice.last_error, status_code=409)
     operation = invoice_operation(invoice)
@@ -59,7 +54,14 @@ def answer(invoice: Invoice, request: Request) -> Response:
 class InvoiceView(APIView):
     """GET /api/omni/invoices?orderCode=&shipmentCode=, POST /api/omni/invoices"""
 
-    @schema.invoice_get
+    @operation(
+        "getInvoice",
+        "Get the invoice of a shipment",
+        description="409 while Magento has not created it yet (with the last error), 404 if none.",
+        parameters=io.QUERY_PARAMETERS,
+        ok=io.Invoice,
+        errors=[400, 404, 409],
+    )
     def get(self, request: Request) -> Response:
         shipment = find_shipment(request.query_params.dict(), request)
         invoice = Invoice.objects.filter(shipment=shipment).select_related("order").first()
@@ -71,7 +73,15 @@ class InvoiceView(APIView):
             )
         return answer(invoice, request)
 
-    @schema.invoice_create
+    @operation(
+        "createInvoice",
+        "Create the invoice of a shipment (idempotent)",
+        description="409 while Magento has not created it yet, or when Magento refused it.",
+        request=io.InvoiceRequest,
+        ok=io.Invoice,
+        errors=[400, 404, 409],
+        examples=[io.INVOICE_EXAMPLE],
+    )
     def post(self, request: Request) -> Response:
         shipment = find_shipment(request.data, request)
         if shipment.state == ShipmentState.CANCELLED:

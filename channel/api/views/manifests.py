@@ -6,64 +6,34 @@ import hashlib
 from typing import Any
 
 from django.http import HttpResponse
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channel.api import schema
 from channel.api.idempotency import run_once
-from channel.api.views.labels import MAX_ID, refusals
+from channel.api.schema import operation
+from channel.api.serializers import manifests as io
+from channel.api.serializers.common import render
 from channel.services import manifests
 from channel.services.documents import document_base64, signed_url
-
-
-class BoxInput(serializers.Serializer):
-    boxId = serializers.CharField(max_length=255)
-    awbNumber = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-
-
-class ItemInput(serializers.Serializer):
-    orderCode = serializers.CharField(max_length=255)
-    shipmentCode = serializers.CharField(max_length=255)
-    awbNumber = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    packBoxDetailsList = BoxInput(many=True, required=False, default=list)
-
-    def to_internal_value(self, data: Any) -> Any:
-        # Omni's JSON example spells it packboxDetailsList; its table, packBoxDetailsList.
-        if isinstance(data, dict) and "packBoxDetailsList" not in data:
-            data = {**data, "packBoxDetailsList": data.get("packboxDetailsList") or []}
-        return super().to_internal_value(data)
 
 
 class ManifestView(APIView):
     """POST /api/omni/manifests (create) and GET /api/omni/manifests?manifestCode= (the PDF)."""
 
-    class Input(serializers.Serializer):
-        transporter = serializers.CharField(max_length=255)
-        locationCode = serializers.CharField(max_length=255)
-        manifestId = serializers.IntegerField(
-            min_value=0, max_value=MAX_ID, required=False, allow_null=True, default=None
-        )
-        manifestItems = ItemInput(many=True)
+    Input = io.ManifestRequest
+    Output = io.ManifestResponse
+    Query = io.ManifestQuery
 
-        def validate_manifestItems(self, items: list[dict]) -> list[dict]:
-            if not items:
-                raise serializers.ValidationError("This list may not be empty.")
-            seen: set[str] = set()
-            for index, item in enumerate(items):
-                if item["shipmentCode"] in seen:
-                    problem = {"shipmentCode": [f"{item['shipmentCode']} is listed twice."]}
-                    raise serializers.ValidationError(
-                        [problem if n == index else {} for n in range(len(items))]
-                    )
-                seen.add(item["shipmentCode"])
-            return items
-
-    class Query(serializers.Serializer):
-        manifestCode = serializers.CharField(max_length=255)
-
-    @schema.manifest_create
+    @operation(
+        "createManifest",
+        "Create a manifest",
+        description="Idempotent on manifestId (or, without one, on the set of shipments).",
+        request=Input,
+        ok=Output,
+        errors=[400, 404, 409],
+        examples=[io.MANIFEST_EXAMPLE],
+    )
     def post(self, request: Request) -> HttpResponse:
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
@@ -79,27 +49,38 @@ class ManifestView(APIView):
             label = "A manifest of these shipments"
 
         def create() -> tuple[int, dict[str, Any]]:
-            with refusals():
-                manifest = manifests.manifest_create(
-                    transporter=data["transporter"],
-                    location_code=data["locationCode"],
-                    manifest_id=data["manifestId"],
-                    lines=lines,
-                    request=request.data,
-                )
-            return 200, manifests.manifest_body(manifest)
+            manifest = manifests.manifest_create(
+                transporter=data["transporter"],
+                location_code=data["locationCode"],
+                manifest_id=data["manifestId"],
+                lines=lines,
+                request=request.data,
+            )
+            return 200, render(self.Output, manifests.manifest_body(manifest))
 
         return run_once(scope=scope, key=key, content=content, label=label, action=create)
 
-    @schema.manifest_get
+    @operation(
+        "getManifest",
+        "Get a manifest's PDF",
+        description="The manifest's PDF, base64 and as a signed link.",
+        parameters=io.QUERY_PARAMETERS,
+        ok=io.ManifestPdf,
+        errors=[400, 404],
+    )
     def get(self, request: Request) -> Response:
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
-        with refusals():
-            manifest = manifests.manifest_find(query.validated_data["manifestCode"])
-            document = manifests.manifest_document(manifest)
+        manifest = manifests.manifest_find(query.validated_data["manifestCode"])
+        document = manifests.manifest_document(manifest)
         return Response(
-            {"manifestUrl": signed_url(document, request), "manifest": document_base64(document)}
+            render(
+                io.ManifestPdf,
+                {
+                    "manifestUrl": signed_url(document, request),
+                    "manifest": document_base64(document),
+                },
+            )
         )
 
 

@@ -12,9 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.params import list_param, paging, time_param
+from channel.api.schema import operation
+from channel.api.serializers import orders as io
+from channel.api.serializers.common import render
 from channel.integrations.magento import (
     MagentoClient,
     MagentoError,
@@ -102,7 +104,15 @@ def find_order(order_code: str, request: Request | None = None) -> Order:
 class OrderListView(APIView):
     """GET /api/omni/orders"""
 
-    @schema.order_list
+    Output = io.OrderList
+
+    @operation(
+        "listOrders",
+        "List orders (from the mirror)",
+        description="Sorted by orderTime, then orderCode. A page past the end has no orders.",
+        parameters=io.LIST_PARAMETERS,
+        ok=Output,
+    )
     def get(self, request: Request) -> Response:
         statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
         query = Order.objects.defer("raw")  # Magento's JSON (~10 kB an order) is not sent
@@ -116,13 +126,26 @@ class OrderListView(APIView):
         page, size, total, rows = _page(query.filter(magento_status__in=statuses), request, rows_of)
         prefetch_related_objects(rows, _lines_prefetch())
         orders = [mapping.outward_order(order) for order in rows]
-        return Response({"page": page, "pageSize": size, "totalCount": total, "orders": orders})
+        body = {"page": page, "pageSize": size, "totalCount": total, "orders": orders}
+        return Response(render(self.Output, body))
 
 
 class OrderDetailView(APIView):
     """GET /api/omni/orders/{orderCode}: refreshed from Magento, or the mirror marked stale."""
 
-    @schema.order_detail
+    Output = io.OrderDetail
+
+    @operation(
+        "getOrder",
+        "Get an order (refreshed from Magento)",
+        description=(
+            "Refreshes the order from Magento; when Magento is unreachable the mirror answers "
+            'with `"stale": true`. An order not mirrored yet is looked up in Magento.'
+        ),
+        parameters=[io.ORDER_CODE_PATH],
+        ok=Output,
+        errors=[404],
+    )
     def get(self, request: Request, order_code: str) -> Response:
         order = mirrored(order_code)
         if order is None:
@@ -134,7 +157,7 @@ class OrderDetailView(APIView):
         except MagentoError:
             stale = True
         prefetch_related_objects([order], _lines_prefetch())
-        return Response({**mapping.outward_order(order), "stale": stale})
+        return Response(render(self.Output, {**mapping.outward_order(order), "stale": stale}))
 
 
 def _fetch_unknown(order_code: str) -> Order:
@@ -157,7 +180,18 @@ def _fetch_unknown(order_code: str) -> Order:
 class OrderStatusView(APIView):
     """GET /api/omni/orders/{orderCode}/status"""
 
-    @schema.order_status
+    Output = io.OrderStatus
+
+    @operation(
+        "getOrderStatus",
+        "Get an order's Magento status",
+        description=(
+            'Asks Magento; when Magento is unreachable the mirror answers with `"stale": true`.'
+        ),
+        parameters=[io.ORDER_CODE_PATH],
+        ok=Output,
+        errors=[404],
+    )
     def get(self, request: Request, order_code: str) -> Response:
         order = find_order(order_code, request)
         stale = False
@@ -174,20 +208,34 @@ class OrderStatusView(APIView):
             except MagentoError:
                 stale = True
         return Response(
-            {
-                "orderCode": order.order_code,
-                "status": status,
-                "state": order.magento_state,
-                "updatedAt": to_omni(order.magento_updated_at),
-                "stale": stale,
-            }
+            render(
+                self.Output,
+                {
+                    "orderCode": order.order_code,
+                    "status": status,
+                    "state": order.magento_state,
+                    "updatedAt": to_omni(order.magento_updated_at),
+                    "stale": stale,
+                },
+            )
         )
 
 
 class CancelledOrderListView(APIView):
     """GET /api/omni/orders/cancelled: orders with cancelled quantities (absolute)."""
 
-    @schema.cancelled_list
+    Output = io.CancelledOrderList
+
+    @operation(
+        "listCancelledOrders",
+        "List orders cancelled in Magento (fully or partly)",
+        description=(
+            "From the mirror, sorted by Magento's updated_at, then orderCode. `cancelledQuantity` "
+            "is absolute (Magento's qty_canceled)."
+        ),
+        parameters=io.CANCELLED_PARAMETERS,
+        ok=Output,
+    )
     def get(self, request: Request) -> Response:
         query = Order.objects.filter(lines__qty_canceled__gt=0).distinct()
         updated_from = time_param(request, "updatedFrom")
@@ -203,12 +251,15 @@ class CancelledOrderListView(APIView):
         )
         page, size, total, rows = _page(query, request)
         return Response(
-            {
-                "page": page,
-                "pageSize": size,
-                "totalCount": total,
-                "orders": [_cancelled(o) for o in rows],
-            }
+            render(
+                self.Output,
+                {
+                    "page": page,
+                    "pageSize": size,
+                    "totalCount": total,
+                    "orders": [_cancelled(o) for o in rows],
+                },
+            )
         )
 
 

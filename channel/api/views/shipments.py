@@ -8,11 +8,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from channel.api import schema
 from channel.api.errors import ApiError
 from channel.api.idempotency import run_once, run_once_each
-from channel.api.omni_fields import Int64Field, body_object, boxes, optional_text, text
-from channel.api.views.acknowledge import OK, link_order
+from channel.api.schema import operation
+from channel.api.serializers import shipments as io
+from channel.api.serializers.common import OK, Ok, render
+from channel.api.serializers.shipments import boxes
+from channel.api.views.acknowledge import link_order
 from channel.services.shipments import (
     HandoverItem,
     PackItem,
@@ -23,50 +25,27 @@ from channel.services.shipments import (
     shipments_hand_over,
 )
 
-MAX_WEIGHT_GRAMS = 1_000_000_000  # 1000 tonnes: nonsense beyond, and it fits the column
-
 
 class PackView(APIView):
     """POST /api/omni/shipments/pack (idempotent on shipmentId)"""
 
-    class Input(serializers.Serializer):
-        class ShipmentItemIn(serializers.Serializer):
-            channelSkuCode = text()
-            orderItemCode = optional_text()
-            quantityToPack = serializers.IntegerField(min_value=1)
+    Input = io.PackRequest
+    Output = io.PackResponse
 
-        class InvoiceItemIn(serializers.Serializer):
-            channelSkuCode = text()
-            orderItemCode = optional_text()
-            quantity = serializers.IntegerField(min_value=1)
-
-        class InvoiceIn(serializers.Serializer):
-            invoiceItems = serializers.ListField(required=False, allow_null=True)
-
-        class DimensionsIn(serializers.Serializer):
-            length = serializers.FloatField(required=False, allow_null=True, min_value=0)
-            breadth = serializers.FloatField(required=False, allow_null=True, min_value=0)
-            height = serializers.FloatField(required=False, allow_null=True, min_value=0)
-
-        orderCode = text()
-        locationCode = text()
-        shipmentId = Int64Field()
-        packageSku = optional_text()
-        weight = serializers.FloatField(
-            required=False, allow_null=True, min_value=0, max_value=MAX_WEIGHT_GRAMS
-        )
-        fulfillmentType = optional_text()
-        dimensions = DimensionsIn(required=False, allow_null=True)
-        # Not ShipmentItemIn(many=True, allow_null=True): DRF passes allow_null to the items too,
-        # and a null item then reached _items() (a 500 found by fuzzing).
-        shipmentItems = serializers.ListSerializer(
-            child=ShipmentItemIn(), required=False, allow_null=True
-        )
-        invoice = InvoiceIn(required=False, allow_null=True)
-
-    @schema.pack
+    @operation(
+        "packShipment",
+        "Pack a shipment",
+        description=(
+            "Idempotent on shipmentId: the same shipmentId with the same order, location and "
+            "items answers the same body; with different ones, 409."
+        ),
+        request=Input,
+        ok=Output,
+        errors=[400, 404, 409],
+        examples=[io.PACK_EXAMPLE],
+    )
     def post(self, request: Request) -> Any:
-        body = body_object(request.data)
+        body = request.data
         data = self.Input(data=body)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -87,7 +66,7 @@ class PackView(APIView):
             key=str(pack.shipment_id),
             content=_pack_content(pack),
             label=f"shipmentId {pack.shipment_id}",
-            action=lambda: (200, pack_response(shipment_pack(request=pack))),
+            action=lambda: (200, render(self.Output, pack_response(shipment_pack(request=pack)))),
         )
 
 
@@ -103,7 +82,7 @@ def _items(values: dict[str, Any]) -> list[PackItem]:
             for item in values["shipmentItems"]
         ]
     raw = (values.get("invoice") or {}).get("invoiceItems") or []
-    items = PackView.Input.InvoiceItemIn(data=raw, many=True)
+    items = io.PackInvoiceItem(data=raw, many=True)
     if not raw or not items.is_valid():
         errors = items.errors if raw else ["shipmentItems (or invoice.invoiceItems) is required."]
         raise serializers.ValidationError({"shipmentItems": errors})
@@ -126,18 +105,23 @@ def _pack_content(pack: PackRequest) -> dict[str, Any]:
 class HandoverView(APIView):
     """POST /api/omni/handover (idempotent per shipmentCode)"""
 
-    class Input(serializers.Serializer):
-        class ItemIn(serializers.Serializer):
-            orderCode = text()
-            shipmentCode = text()
-            gatePassCode = optional_text()
+    Input = io.HandoverRequest
 
-        locationCode = text()
-        handoverItems = ItemIn(many=True, allow_empty=False)
-
-    @schema.handover
+    @operation(
+        "handOver",
+        "Hand shipments over to the courier",
+        description=(
+            "Recorded at once; Magento's shipments are created in the background. Unknown "
+            "shipments (404) or another location (400) refuse the whole request. Repeats answer "
+            "200."
+        ),
+        request=Input,
+        ok=Ok,
+        errors=[400, 404, 409],
+        examples=[io.HANDOVER_EXAMPLE],
+    )
     def post(self, request: Request) -> Any:
-        body = body_object(request.data)
+        body = request.data
         data = self.Input(data=body)
         data.is_valid(raise_exception=True)
         location = data.validated_data["locationCode"]
@@ -148,7 +132,7 @@ class HandoverView(APIView):
 
         def record(codes: list[str]) -> tuple[int, dict[str, Any]]:
             shipments_hand_over(location_code=location, items=[by_code[c] for c in codes])
-            return 200, OK
+            return 200, render(Ok, OK)
 
         return run_once_each(
             scope="handover",

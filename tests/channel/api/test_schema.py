@@ -13,12 +13,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
+from channel.api.serializers.inventory import ConsolidatedInventory, LocationInventory
 from channel.api.views.acknowledge import AcknowledgeView, CancelView
-from channel.api.views.inventory import ConsolidatedInput, LocationInput
 from channel.api.views.manifests import ManifestView
 from channel.api.views.shipments import HandoverView, PackView
 from channel.models import CallRecord
-from returns.api.serializers import QcIn, ReturnCreateIn
+from returns.api.serializers import QcRequest, ReturnCreateRequest
 
 pytestmark = pytest.mark.django_db
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
@@ -258,10 +258,10 @@ def test_it_lists_the_return_bodies_of_the_contract(schema: dict[str, Any]) -> N
         ("PackRequest", PackView.Input),
         ("HandoverRequest", HandoverView.Input),
         ("ManifestRequest", ManifestView.Input),
-        ("LocationInventory", LocationInput),
-        ("ConsolidatedInventory", ConsolidatedInput),
-        ("ReturnCreateRequest", ReturnCreateIn),
-        ("QcRequest", QcIn),
+        ("LocationInventory", LocationInventory),
+        ("ConsolidatedInventory", ConsolidatedInventory),
+        ("ReturnCreateRequest", ReturnCreateRequest),
+        ("QcRequest", QcRequest),
     ],
 )
 def test_it_documents_the_fields_each_view_reads(

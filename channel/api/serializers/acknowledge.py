@@ -1,0 +1,64 @@
+"""Acknowledgement and seller cancellation (contract 4.1, 4.2)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from channel.api.serializers.common import (
+    LOCATION_CODE,
+    ORDER_CODE,
+    ORDER_ITEM,
+    ContractOrder,
+    OmniBody,
+    body_example,
+    optional_text,
+    text,
+)
+
+
+class AcknowledgedOrder(ContractOrder):
+    """An order of the request, and of the answer when Magento recorded it."""
+
+    locationCode = optional_text()
+    orderCode = text()
+    checked = ("orderCode", "locationCode")
+
+
+class AcknowledgeRequest(OmniBody):
+    orders = AcknowledgedOrder(many=True, allow_empty=False, min_length=1)
+    consolidationType = optional_text(help_text="NONE, or ALL (no location is stored).")
+
+
+class AcknowledgeResponse(serializers.Serializer):
+    successOrders = AcknowledgedOrder(
+        many=True, help_text="The orders whose acknowledgement Magento recorded."
+    )
+
+
+class CancelItem(serializers.Serializer):
+    channelSkuCode = text()
+    orderItemCode = optional_text()
+    cancelledQuantity = serializers.IntegerField(min_value=0, help_text="Absolute.")
+
+
+class CancelRequest(OmniBody):
+    orderCode = text()
+    locationCode = optional_text()
+    orderItems = CancelItem(many=True, allow_empty=False, min_length=1)
+
+
+ACKNOWLEDGE_EXAMPLE = body_example(
+    "acknowledge",
+    {
+        "orders": [{"locationCode": LOCATION_CODE, "orderCode": ORDER_CODE}],
+        "consolidationType": "NONE",
+    },
+)
+CANCEL_EXAMPLE = body_example(
+    "cancel",
+    {
+        "orderCode": ORDER_CODE,
+        "locationCode": LOCATION_CODE,
+        "orderItems": [{**ORDER_ITEM, "cancelledQuantity": 1}],
+    },
+)
