@@ -7,6 +7,7 @@ from channel.services.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/omni/returns/", include("returns.api.omni_urls")),
     path("api/omni/", include("channel.api.urls")),
     path("api/returns/", include("returns.api.urls")),
     # The OpenAPI 3.0 schema and a page that shows it (no API key needed: docs/api.md says why).

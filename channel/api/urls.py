@@ -1,14 +1,22 @@
-from django.urls import include, path
+from django.urls import path
 
-from channel.api.views import acknowledge as processing
-from channel.api.views import inventory, invoices, labels, manifests, orders, shipments
+from channel.api.views import (
+    acknowledge,
+    cancel,
+    inventory,
+    invoices,
+    labels,
+    manifests,
+    orders,
+    shipments,
+)
 
 urlpatterns = [
     path("inventory", inventory.InventoryView.as_view(), name="omni-inventory"),
     path("orders", orders.OrderListView.as_view(), name="omni-orders"),
     path("orders/cancelled", orders.CancelledOrderListView.as_view(), name="omni-cancelled"),
-    path("orders/acknowledge", processing.AcknowledgeView.as_view(), name="omni-acknowledge"),
-    path("orders/cancel", processing.CancelView.as_view(), name="omni-cancel"),
+    path("orders/acknowledge", acknowledge.AcknowledgeView.as_view(), name="omni-acknowledge"),
+    path("orders/cancel", cancel.CancelView.as_view(), name="omni-cancel"),
     path("orders/<str:order_code>", orders.OrderDetailView.as_view(), name="omni-order"),
     path(
         "orders/<str:order_code>/status",
@@ -20,5 +28,4 @@ urlpatterns = [
     path("shipments/pack", shipments.PackView.as_view(), name="omni-pack"),
     path("handover", shipments.HandoverView.as_view(), name="omni-handover"),
     path("invoices", invoices.InvoiceView.as_view(), name="omni-invoices"),
-    path("returns/", include("returns.api.omni_urls")),
 ]

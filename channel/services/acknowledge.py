@@ -9,7 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channel.integrations.magento import MIN_CALL_SECONDS, MagentoClient, MagentoError, time_left
+from channel.integrations.magento import (
+    MIN_CALL_SECONDS,
+    MagentoClient,
+    MagentoError,
+    time_budget,
+    time_left,
+)
 from channel.models import Order
 from channel.services import audit
 from channel.services.fulfilment import (
@@ -27,7 +33,13 @@ class AckRequest:
 
 
 def orders_acknowledge(*, orders: list[AckRequest], consolidation_type: str | None) -> list[dict]:
-    """Acknowledge each order in Magento; the answer lists those whose comment Magento recorded."""
+    """Acknowledge each order in Magento, within the request's Magento time budget; the answer
+    lists those whose comment Magento recorded."""
+    with time_budget(settings.MAGENTO_REQUEST_BUDGET):
+        return _acknowledge_each(orders, consolidation_type)
+
+
+def _acknowledge_each(orders: list[AckRequest], consolidation_type: str | None) -> list[dict]:
     done: list[dict] = []
     for entry in orders:
         order = Order.objects.filter(order_code=entry.order_code).first()

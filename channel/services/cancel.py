@@ -7,10 +7,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from channel import outbox
-from channel.integrations.magento import MagentoClient, MagentoError
+from channel.integrations.magento import MagentoClient, MagentoError, time_budget
 from channel.models import Flow, Operation, OperationState, Order, OrderLine
 from channel.services import audit, sync
 from channel.services.errors import Conflict, InvalidRequest, Unavailable
@@ -39,9 +40,15 @@ def order_cancel_by_omni(
 ) -> str:
     """Apply Omni's absolute cancelled quantities. Returns "unchanged", "partial" or "full".
 
-    A full cancellation (everything still open, nothing packed) goes to Magento now; a partial one
-    is recorded, noted on the order, and its remainder is cancelled after the last handover.
+    A full cancellation (everything still open, nothing packed) goes to Magento now, within the
+    request's Magento time budget; a partial one is recorded, noted on the order, and its
+    remainder is cancelled after the last handover.
     """
+    with time_budget(settings.MAGENTO_REQUEST_BUDGET):
+        return _cancel(order, items, location_code)
+
+
+def _cancel(order: Order, items: list[CancelItem], location_code: str | None) -> str:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         lines = {line.pk: line for line in order.lines.select_for_update()}

@@ -21,7 +21,7 @@ from django.utils import timezone
 from channel import outbox
 from channel.documents.data import Address, InvoiceDoc, InvoiceLine, TaxLine
 from channel.documents.render import render_invoice_pdf
-from channel.integrations.magento import MagentoClient, MagentoError
+from channel.integrations.magento import MagentoClient, MagentoError, time_budget
 from channel.lib.timefmt import parse_magento, to_omni
 from channel.models import (
     Document,
@@ -34,9 +34,11 @@ from channel.models import (
     Order,
     OrderLine,
     Shipment,
+    ShipmentState,
 )
 from channel.services import audit
 from channel.services import documents as docstore
+from channel.services.errors import Conflict, NotFound
 from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     CREATE_INVOICE,
@@ -84,8 +86,53 @@ def invoice_operation(invoice: Invoice) -> Operation | None:
     return Operation.objects.filter(idempotency_key=operation_key(invoice.shipment)).first()
 
 
+def invoice_shipment(*, order: Order, shipment_code: str) -> Shipment:
+    """The shipment of `order` an invoice request names (NotFound otherwise)."""
+    shipment = Shipment.objects.filter(order=order, shipment_code=shipment_code).first()
+    if shipment is None:
+        raise NotFound(f"Order {order.order_code} has no shipment {shipment_code}.")
+    return shipment
+
+
+def invoice_of_shipment(*, shipment: Shipment) -> Invoice:
+    """The shipment's invoice once Magento has it (NotFound / Conflict otherwise)."""
+    invoice = Invoice.objects.filter(shipment=shipment).select_related("order").first()
+    if invoice is None:
+        raise NotFound(
+            f"There is no invoice for shipment {shipment.shipment_code} of order "
+            f"{shipment.order.order_code}."
+        )
+    return invoice_created(invoice)
+
+
+def invoice_create_now(*, shipment: Shipment) -> Invoice:
+    """Omni's Create Invoice: queue the shipment's invoice once and try it within the request's
+    Magento time budget; the invoice once Magento has it (Conflict while pending or refused)."""
+    if shipment.state == ShipmentState.CANCELLED:
+        raise Conflict(f"Shipment {shipment.shipment_code} is cancelled.")
+    invoice = invoice_ensure(shipment=shipment)
+    with time_budget(settings.MAGENTO_REQUEST_BUDGET):
+        invoice = invoice_try_now(invoice=invoice)
+    return invoice_created(invoice)
+
+
+def invoice_created(invoice: Invoice) -> Invoice:
+    """The invoice when Magento created it; Conflict while pending or when Magento refused it."""
+    if invoice.state == InvoiceState.CREATED:
+        return invoice
+    if invoice.state == InvoiceState.FAILED:
+        raise Conflict(invoice.last_error)
+    operation = invoice_operation(invoice)
+    last_error = invoice.last_error or (operation.last_error if operation else "")
+    message = (
+        f"The invoice for shipment {invoice.shipment.shipment_code} of order "
+        f"{invoice.order.order_code} is pending in Magento"
+    )
+    raise Conflict(f"{message}; last error: {last_error}" if last_error else f"{message}.")
+
+
 def invoice_try_now(*, invoice: Invoice) -> Invoice:
-    """Run the invoice's pending operation in this request (within the Magento time budget)."""
+    """Run the invoice's pending operation now (in the caller's Magento time budget)."""
     operation = invoice_operation(invoice)
     if invoice.state != InvoiceState.CREATED and operation is not None:
         due = Operation.objects.filter(pk=operation.pk, state=OperationState.PENDING).update(

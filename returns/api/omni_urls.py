@@ -1,4 +1,4 @@
-"""/api/omni/returns/... (included from channel/api/urls.py)."""
+"""/api/omni/returns/... (mounted in config/urls.py)."""
 
 from django.urls import path
 

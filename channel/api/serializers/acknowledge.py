@@ -1,4 +1,4 @@
-"""Acknowledgement and seller cancellation (contract 4.1, 4.2)."""
+"""The body of PUT /api/omni/orders/acknowledge and its answer (contract 4.1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from rest_framework import serializers
 from channel.api.serializers.common import (
     LOCATION_CODE,
     ORDER_CODE,
-    ORDER_ITEM,
     ContractOrder,
     OmniBody,
     body_example,
@@ -35,30 +34,10 @@ class AcknowledgeResponse(serializers.Serializer):
     )
 
 
-class CancelItem(serializers.Serializer):
-    channelSkuCode = text()
-    orderItemCode = optional_text()
-    cancelledQuantity = serializers.IntegerField(min_value=0, help_text="Absolute.")
-
-
-class CancelRequest(OmniBody):
-    orderCode = text()
-    locationCode = optional_text()
-    orderItems = CancelItem(many=True, allow_empty=False, min_length=1)
-
-
 ACKNOWLEDGE_EXAMPLE = body_example(
     "acknowledge",
     {
         "orders": [{"locationCode": LOCATION_CODE, "orderCode": ORDER_CODE}],
         "consolidationType": "NONE",
-    },
-)
-CANCEL_EXAMPLE = body_example(
-    "cancel",
-    {
-        "orderCode": ORDER_CODE,
-        "locationCode": LOCATION_CODE,
-        "orderItems": [{**ORDER_ITEM, "cancelledQuantity": 1}],
     },
 )

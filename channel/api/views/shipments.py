@@ -14,7 +14,7 @@ from channel.api.schema import operation
 from channel.api.serializers import shipments as io
 from channel.api.serializers.common import OK, Ok, render
 from channel.api.serializers.shipments import boxes
-from channel.api.views.acknowledge import link_order
+from channel.api.views.orders import link_order
 from channel.services.shipments import (
     HandoverItem,
     PackItem,

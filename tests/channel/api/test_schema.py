@@ -14,7 +14,8 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 from channel.api.serializers.inventory import ConsolidatedInventory, LocationInventory
-from channel.api.views.acknowledge import AcknowledgeView, CancelView
+from channel.api.views.acknowledge import AcknowledgeView
+from channel.api.views.cancel import CancelView
 from channel.api.views.manifests import ManifestView
 from channel.api.views.shipments import HandoverView, PackView
 from channel.models import CallRecord

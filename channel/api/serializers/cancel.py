@@ -1,0 +1,37 @@
+"""The body of PUT /api/omni/orders/cancel (contract 4.2)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from channel.api.serializers.common import (
+    LOCATION_CODE,
+    ORDER_CODE,
+    ORDER_ITEM,
+    OmniBody,
+    body_example,
+    optional_text,
+    text,
+)
+
+
+class CancelItem(serializers.Serializer):
+    channelSkuCode = text()
+    orderItemCode = optional_text()
+    cancelledQuantity = serializers.IntegerField(min_value=0, help_text="Absolute.")
+
+
+class CancelRequest(OmniBody):
+    orderCode = text()
+    locationCode = optional_text()
+    orderItems = CancelItem(many=True, allow_empty=False, min_length=1)
+
+
+CANCEL_EXAMPLE = body_example(
+    "cancel",
+    {
+        "orderCode": ORDER_CODE,
+        "locationCode": LOCATION_CODE,
+        "orderItems": [{**ORDER_ITEM, "cancelledQuantity": 1}],
+    },
+)
