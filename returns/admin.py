@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from channel.models import AuditEvent, CallRecord, Operation, Order, OrderLine, Shipment
+from channel.models import AuditEvent, CallRecord, Operation, Order, OrderLine
 from returns import services
 from returns.models import CODE_LENGTH, ReturnItem, ReturnOrder, ReturnState, ReturnType
 
@@ -425,41 +425,3 @@ def mark_rto(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Query
         code = result.return_order.return_order_code
         verb = "queued for Omni" if result.created else "already existed"
         modeladmin.message_user(request, f"RTO return {code} {verb}.")
-
-
-class ShipmentRtoAdmin(admin.ModelAdmin):
-    """Shipments, read-only, for "mark RTO" (used when no other Shipment admin is registered)."""
-
-    list_display = (
-        "shipment_code",
-        "order",
-        "state",
-        "location_code",
-        "awb_number",
-        "transporter",
-        "handed_over_at",
-    )
-    list_filter = ("state", "location_code")
-    search_fields = ("=shipment_code", "=order__order_code", "=awb_number")
-    list_select_related = ("order",)
-    actions = [mark_rto]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def attach_rto_action() -> None:
-    """Add "mark RTO" to the Shipment admin, whichever app registered it (channel loads first)."""
-    if not admin.site.is_registered(Shipment):
-        admin.site.register(Shipment, ShipmentRtoAdmin)
-        return
-    shipment_admin = admin.site.get_model_admin(Shipment)
-    current = list(shipment_admin.actions or [])
-    if mark_rto not in current:
-        shipment_admin.actions = [*current, mark_rto]

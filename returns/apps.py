@@ -7,11 +7,22 @@ class ReturnsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from channel.services import timeline
+        """Returns plugs into channel through its registries (channel never imports returns):
+        outbox handlers, timeline entries, the shipments' "mark RTO" action, role permissions."""
+        from channel.admin import extensions
+        from channel.services import roles, timeline
         from returns import handlers  # noqa: F401  (registers the returns flow's outbox handlers)
-        from returns.admin import attach_rto_action
+        from returns.admin import mark_rto
         from returns.timeline import return_entries
 
         if return_entries not in timeline.extra_sources:
             timeline.extra_sources.append(return_entries)
-        attach_rto_action()  # after channel's ready(), which registers the Shipment admin
+        extensions.add_shipment_action(mark_rto)
+        roles.add_app_permissions(
+            app_label="returns",
+            support_extra=(
+                "returns.add_returnorder",
+                "returns.change_returnorder",
+                "returns.replay_returnorder",
+            ),
+        )

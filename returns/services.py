@@ -18,7 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from channel import outbox
-from channel.api.idempotency import request_hash
+from channel.lib.hashing import content_hash
 from channel.lib.timefmt import to_omni
 from channel.models import Operation, Order, OrderLine, Shipment, ShipmentState
 from channel.services import audit
@@ -46,15 +46,13 @@ MAX_UNITS = 10_000
 class ReturnError(InvalidRequest):
     """A refused return request (the API answers each kind with its status, channel.api.errors)."""
 
-    status = 400  # (read by the returns views until they leave refusals to the handler)
-
 
 class ReturnNotFound(ReturnError, NotFound):
-    status = 404
+    pass
 
 
 class ReturnConflict(ReturnError, Conflict):
-    status = 409
+    pass
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,7 @@ def return_create(
     }
 
     def digest(code: str) -> str:
-        return request_hash({**request, "returnOrderCode": code})
+        return content_hash({**request, "returnOrderCode": code})
 
     try:
         with transaction.atomic():
@@ -282,6 +280,17 @@ def _expand(items: list[ItemInput]) -> list[_Unit]:
         for index, item in enumerate(items)
         for _ in range(item.quantity)
     ]
+
+
+def return_find(return_order_code: str) -> ReturnOrder:
+    """The return with its order and items (ReturnNotFound otherwise). A code with a NUL
+    character (from a URL) names none: PostgreSQL cannot even compare it."""
+    returns = ReturnOrder.objects.select_related("order").prefetch_related("items")
+    found = "\x00" not in return_order_code
+    return_order = returns.filter(return_order_code=return_order_code).first() if found else None
+    if return_order is None:
+        raise ReturnNotFound(f"Return {return_order_code} is unknown.")
+    return return_order
 
 
 def returnable_by_line(order: Order, *, exclude: ReturnOrder | None = None) -> dict[int, int]:
@@ -717,7 +726,7 @@ def _after_qc(
     if passed and settings.RETURNS_CREDIT_MEMO:
         outbox.enqueue(
             REFUND_RETURN,
-            key=f"{REFUND_RETURN}:{return_order.return_order_code}:{request_hash(sorted(passed))}",
+            key=f"{REFUND_RETURN}:{return_order.return_order_code}:{content_hash(sorted(passed))}",
             order=return_order.order,
             target=return_order.subject,
             payload={"returnOrderCode": return_order.return_order_code, "itemCodes": passed},

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin import extensions
 from channel.admin.base import pdf_response
 from channel.models import (
     Courier,
@@ -82,7 +83,11 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     list_select_related = ("order", "manifest_item__manifest")
     readonly_fields = ("awb_tools",) + tuple(f.name for f in Shipment._meta.fields)
     inlines = [ShipmentLineInline]
-    actions = ["allocate_awbs"]
+
+    @property
+    def actions(self) -> list[Any]:  # type: ignore[override]  (other apps add theirs)
+        return ["allocate_awbs", *extensions.shipment_actions]
+
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:

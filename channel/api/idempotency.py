@@ -8,7 +8,6 @@ corrected and sent again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,13 +18,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from channel.api.errors import ApiError
+from channel.lib.hashing import content_hash
 from channel.models import IdempotencyRecord
 
 STALE_AFTER = timedelta(minutes=2)  # a claim older than this belonged to a crashed request
-
-
-def request_hash(content: Any) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def json_response(status: int, body: Any) -> HttpResponse:
@@ -45,7 +41,7 @@ def run_once(
     action: Callable[[], tuple[int, Any]],
 ) -> HttpResponse:
     """Run `action` once per (scope, key); `label` names the key in messages (e.g. shipmentId 7)."""
-    digest = request_hash(content)
+    digest = content_hash(content)
     record = _claim(scope, key, digest, label)
     if record.status_code is not None:
         return HttpResponse(
@@ -130,7 +126,7 @@ def _claim_each(
     answered: list[IdempotencyRecord] = []
     with transaction.atomic():
         for key in sorted(items):
-            digest = request_hash(items[key])
+            digest = content_hash(items[key])
             record, created = _claim_in_transaction(scope, key, digest)
             if created:
                 fresh.append(record)

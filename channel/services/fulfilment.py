@@ -3,8 +3,6 @@ the lifecycle update, the Magento items of a shipment, nudging an operation, ord
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from functools import partial
 from typing import Any
@@ -14,6 +12,7 @@ from django.utils import timezone
 
 from channel import outbox
 from channel.integrations.magento import MagentoClient, MagentoError
+from channel.lib.hashing import content_hash
 from channel.models import Flow, Operation, OperationState, Order, OrderLine, Shipment
 from channel.services import sync
 
@@ -69,7 +68,7 @@ def _group_quantity(order: Order, magento_id: int, members: list[tuple[OrderLine
 
 
 def digest(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    return content_hash(data)[:16]
 
 
 def nudge(order: Order, kind: str) -> None:

@@ -8,11 +8,11 @@ from django.db.models import Q
 
 SUPPORT = "support"
 AUDITOR = "auditor"
-APPS = ("channel", "returns")
 
-# Beyond viewing everything, support staff may replay/cancel operations, pause flows, create and
-# replay returns, and assign AWBs (change shipments) and manage couriers and AWB series.
-SUPPORT_EXTRA = (
+# Beyond viewing everything, support staff may replay/cancel operations, pause flows, assign AWBs
+# (change shipments) and manage locations, couriers, AWB series and stock sources; returns adds
+# creating and replaying returns.
+SUPPORT_EXTRA = [
     "channel.replay_operation",
     "channel.pause_flow",
     "channel.change_shipment",
@@ -25,10 +25,17 @@ SUPPORT_EXTRA = (
     "channel.change_awbseries",
     "channel.add_stocksource",
     "channel.change_stocksource",
-    "returns.add_returnorder",
-    "returns.change_returnorder",
-    "returns.replay_returnorder",
-)
+]
+# Apps whose models both roles may view; other apps add themselves (add_app_permissions).
+APPS = ["channel"]
+
+
+def add_app_permissions(*, app_label: str, support_extra: tuple[str, ...] = ()) -> None:
+    """Let both roles view `app_label`'s models and support also hold `support_extra`
+    (called from that app's AppConfig.ready())."""
+    if app_label not in APPS:
+        APPS.append(app_label)
+    SUPPORT_EXTRA.extend(name for name in support_extra if name not in SUPPORT_EXTRA)
 
 
 def _view_permissions() -> list[Permission]:
@@ -37,7 +44,7 @@ def _view_permissions() -> list[Permission]:
     )
 
 
-def _named(names: tuple[str, ...]) -> list[Permission]:
+def _named(names: list[str]) -> list[Permission]:
     query = Q(pk__in=[])
     for name in names:
         app, codename = name.split(".")

@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from channel.api.auth import HasOmniScope, HasReturnsScope
-from channel.api.errors import ApiError
 from channel.api.schema import operation
 from channel.api.serializers.common import RETURN_ORDER_CODE, path_code
 from returns import services
@@ -17,8 +16,9 @@ from returns.api.serializers import return_body
 from returns.models import ReturnOrder
 
 
-def _refused(exc: services.ReturnError) -> ApiError:
-    return ApiError(exc.message, status_code=exc.status, errors=exc.errors)
+def _link_call(request: Request, return_order: ReturnOrder) -> None:
+    """The inbound call record of this request concerns the return's order."""
+    request._request.order_id = return_order.order_id  # type: ignore[attr-defined]
 
 
 def _items(rows: list[dict]) -> list[services.ItemInput]:
@@ -60,21 +60,18 @@ class ReturnCreateView(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         body = data.validated_data
-        try:
-            result = services.return_create(
-                forward_order_code=body["forwardOrderCode"],
-                return_order_code=body.get("returnOrderCode"),
-                order_type=body["orderType"],
-                location_code=body.get("locationCode"),
-                awb_number=body.get("awbNumber") or "",
-                transporter=body.get("transporter") or "",
-                return_order_time=body.get("returnOrderTime"),
-                items=_items(body["orderItems"]),
-                actor=f"api:{request.auth.name}",
-            )
-        except services.ReturnError as exc:
-            raise _refused(exc) from None
-        request._request.order_id = result.return_order.order_id
+        result = services.return_create(
+            forward_order_code=body["forwardOrderCode"],
+            return_order_code=body.get("returnOrderCode"),
+            order_type=body["orderType"],
+            location_code=body.get("locationCode"),
+            awb_number=body.get("awbNumber") or "",
+            transporter=body.get("transporter") or "",
+            return_order_time=body.get("returnOrderTime"),
+            items=_items(body["orderItems"]),
+            actor=f"api:{request.auth.name}",
+        )
+        _link_call(request, result.return_order)
         return Response(return_body(result.return_order), status=201 if result.created else 200)
 
 
@@ -93,15 +90,8 @@ class ReturnDetailView(APIView):
         errors=[404],
     )
     def get(self, request: Request, return_order_code: str) -> Response:
-        returns = ReturnOrder.objects.select_related("order").prefetch_related("items")
-        # A code with a NUL character (from the URL) names no return; PostgreSQL cannot compare it.
-        found = "\x00" not in return_order_code
-        return_order = (
-            returns.filter(return_order_code=return_order_code).first() if found else None
-        )
-        if return_order is None:
-            raise ApiError(f"Return {return_order_code} is unknown.", status_code=404)
-        request._request.order_id = return_order.order_id
+        return_order = services.return_find(return_order_code)
+        _link_call(request, return_order)
         return Response(return_body(return_order))
 
 
@@ -135,13 +125,10 @@ class ReturnQcView(APIView):
             )
             for row in body["orderItems"]
         ]
-        try:
-            return_order = services.return_record_qc(
-                return_order_code=body["returnOrderCode"],
-                forward_order_code=body.get("forwardOrderCode"),
-                items=items,
-            )
-        except services.ReturnError as exc:
-            raise _refused(exc) from None
-        request._request.order_id = return_order.order_id
+        return_order = services.return_record_qc(
+            return_order_code=body["returnOrderCode"],
+            forward_order_code=body.get("forwardOrderCode"),
+            items=items,
+        )
+        _link_call(request, return_order)
         return Response(status=200)

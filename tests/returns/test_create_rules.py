@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from channel.api.errors import domain_status
 from channel.models import OrderLine
 from returns import services
 from returns.models import ReturnItem, ReturnOrder, ReturnState
@@ -150,7 +151,7 @@ def test_it_refuses_a_generated_item_code_that_would_be_too_long() -> None:
 
 def test_it_answers_not_found_for_an_unknown_forward_order() -> None:
     error = refused(ReturnNotFound, forward_order_code="000000999")
-    assert (error.message, error.status) == ("Order 000000999 is unknown.", 404)
+    assert (error.message, domain_status(error)) == ("Order 000000999 is unknown.", 404)
 
 
 def test_it_refuses_a_sku_that_is_not_in_the_forward_order() -> None:
@@ -228,7 +229,10 @@ def test_it_refuses_an_item_code_of_another_return() -> None:
     error = refused(
         ReturnConflict, return_order_code="B", items=[ItemInput("SKU-1", "y", item_code="U1")]
     )
-    assert (error.message, error.status) == ("itemCode U1 is already used by another return.", 409)
+    assert (error.message, domain_status(error)) == (
+        "itemCode U1 is already used by another return.",
+        409,
+    )
 
 
 def test_a_repeat_with_the_same_request_returns_the_existing_return() -> None:
