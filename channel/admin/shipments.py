@@ -85,7 +85,7 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     inlines = [ShipmentLineInline]
 
     @property
-    def actions(self) -> list[Any]:  # type: ignore[override]  (other apps add theirs)
+    def actions(self) -> list[Any]:  # other apps add theirs (channel.admin.extensions)
         return ["allocate_awbs", *extensions.shipment_actions]
 
     show_full_result_count = False

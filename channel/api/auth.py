@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from channel.api.middleware import link_api_key
 from channel.models import ApiKey, ApiKeyScope
 from channel.services.apikeys import api_key_check
 
@@ -51,7 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key is None:
             self._count_failure(request)
             raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
-        request._request.api_key_id = key.pk
+        link_api_key(request._request, key.pk)
         if key.last_used_at is None or (timezone.now() - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         return ApiClient(key), key
@@ -77,7 +79,7 @@ class _HasScope(BasePermission):
             raise exceptions.NotAuthenticated(
                 f"An API key is required in the {settings.API_KEY_HEADER} header."
             )
-        return request.auth.scope == self.scope
+        return cast(ApiKey, request.auth).scope == self.scope
 
 
 class HasOmniScope(_HasScope):

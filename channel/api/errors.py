@@ -89,8 +89,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(error_body("The request body is not valid JSON."), status=400)
     if isinstance(exc, exceptions.APIException):
         headers = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait:
-            headers["Retry-After"] = str(int(exc.wait))
+        wait = getattr(exc, "wait", None)  # Throttled's (not in the stubs)
+        if isinstance(exc, exceptions.Throttled) and wait:
+            headers["Retry-After"] = str(int(wait))
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             exc.status_code = status.HTTP_401_UNAUTHORIZED
         return Response(error_body(_text(exc.detail)), status=exc.status_code, headers=headers)

@@ -22,6 +22,11 @@ MAX_BODY_CHARS = 64_000
 NOT_RECORDED = ("/api/schema/", "/api/docs/")  # the API's description, no calls
 
 
+# Attributes a view or the authentication sets on the request for its call record.
+API_KEY_ID = "proxy_api_key_id"
+ORDER_ID = "proxy_order_id"
+
+
 class ApiCallRecordMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -62,8 +67,8 @@ class ApiCallRecordMiddleware:
             duration_ms=int((time.monotonic() - started) * 1000),
             request_body=_storable(body)[:MAX_BODY_CHARS],
             response_body=_storable(content.decode("utf-8", "replace"))[:MAX_BODY_CHARS],
-            api_key_id=getattr(request, "api_key_id", None),
-            order_id=getattr(request, "order_id", None),
+            api_key_id=getattr(request, API_KEY_ID, None),
+            order_id=getattr(request, ORDER_ID, None),
         )
 
 
@@ -76,3 +81,13 @@ def _storable(text: str) -> str:
 
 def _is_json(response: HttpResponse) -> bool:
     return "json" in response.get("Content-Type", "")
+
+
+def link_api_key(request: HttpRequest, api_key_id: int) -> None:
+    """The inbound call record of this request names the API key that made it."""
+    setattr(request, API_KEY_ID, api_key_id)
+
+
+def link_order(request: HttpRequest, order_id: int | None) -> None:
+    """The inbound call record of this request concerns this order (written after the view)."""
+    setattr(request, ORDER_ID, order_id)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channel.api import middleware
 from channel.api.auth import HasOmniScope, HasReturnsScope
 from channel.api.schema import operation
 from channel.api.serializers.common import RETURN_ORDER_CODE, path_code
+from channel.models import ApiKey
 from returns import services
 from returns.api import serializers as io
 from returns.api.serializers import return_body
@@ -18,7 +22,7 @@ from returns.models import ReturnOrder
 
 def _link_call(request: Request, return_order: ReturnOrder) -> None:
     """The inbound call record of this request concerns the return's order."""
-    request._request.order_id = return_order.order_id  # type: ignore[attr-defined]
+    middleware.link_order(request._request, return_order.order_id)
 
 
 def _items(rows: list[dict]) -> list[services.ItemInput]:
@@ -69,7 +73,7 @@ class ReturnCreateView(APIView):
             transporter=body.get("transporter") or "",
             return_order_time=body.get("returnOrderTime"),
             items=_items(body["orderItems"]),
-            actor=f"api:{request.auth.name}",
+            actor=f"api:{cast(ApiKey, request.auth).name}",
         )
         _link_call(request, result.return_order)
         return Response(return_body(result.return_order), status=201 if result.created else 200)

@@ -24,7 +24,9 @@ class AcknowledgedOrder(ContractOrder):
 
 
 class AcknowledgeRequest(OmniBody):
-    orders = AcknowledgedOrder(many=True, allow_empty=False, min_length=1)
+    orders: serializers.ListSerializer = serializers.ListSerializer(
+        child=AcknowledgedOrder(), allow_empty=False, min_length=1
+    )
     consolidationType = optional_text(help_text="NONE, or ALL (no location is stored).")
 
 

@@ -24,7 +24,9 @@ class CancelItem(serializers.Serializer):
 class CancelRequest(OmniBody):
     orderCode = text()
     locationCode = optional_text()
-    orderItems = CancelItem(many=True, allow_empty=False, min_length=1)
+    orderItems: serializers.ListSerializer = serializers.ListSerializer(
+        child=CancelItem(), allow_empty=False, min_length=1
+    )
 
 
 CANCEL_EXAMPLE = body_example(

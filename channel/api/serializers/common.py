@@ -220,7 +220,7 @@ class ErrorBody(serializers.Serializer):
 
     hasError = TrueField()
     errorMessage = serializers.CharField(help_text="One readable sentence.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # Omni's name; shadows .errors
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text='Validation errors by field path, e.g. {"orderItems[0].quantity": ["..."]}.',

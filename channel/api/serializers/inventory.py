@@ -12,8 +12,8 @@ MAX_QUANTITY = 2_000_000_000  # fits Magento's and our integer columns
 
 
 def _lines(line: type[serializers.Serializer]) -> serializers.ListSerializer:
-    return line(
-        many=True,
+    return serializers.ListSerializer(
+        child=line(),
         max_length=MAX_SKUS,
         error_messages={"max_length": f"At most {MAX_SKUS} SKUs per call."},
     )

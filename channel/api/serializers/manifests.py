@@ -68,7 +68,7 @@ class ManifestRequest(serializers.Serializer):
         default=None,
         help_text="The idempotency key; without it, the set of shipments is.",
     )
-    manifestItems = ManifestItem(many=True, min_length=1)
+    manifestItems = ManifestItems(child=ManifestItem(), min_length=1)
 
     def validate_manifestItems(self, items: list[dict]) -> list[dict]:
         seen: set[str] = set()

@@ -120,7 +120,7 @@ class PackRequest(OmniBody):
     dimensions = Dimensions(required=False, allow_null=True)
     # Not ShipmentItem(many=True, allow_null=True): DRF passes allow_null to the items too,
     # and a null item then reached the view (a 500 found by fuzzing).
-    shipmentItems = serializers.ListSerializer(
+    shipmentItems: serializers.ListSerializer = serializers.ListSerializer(
         child=ShipmentItem(), required=False, allow_null=True
     )
     invoice = PackInvoice(required=False, allow_null=True)
@@ -145,7 +145,9 @@ class HandoverItem(serializers.Serializer):
 
 class HandoverRequest(OmniBody):
     locationCode = text()
-    handoverItems = HandoverItem(many=True, allow_empty=False, min_length=1)
+    handoverItems: serializers.ListSerializer = serializers.ListSerializer(
+        child=HandoverItem(), allow_empty=False, min_length=1
+    )
 
 
 PACK_EXAMPLE = body_example(

@@ -58,9 +58,9 @@ class InventoryView(APIView):
                 errors={"inventories": [f"At most {MAX_SKUS} SKUs per call."]},
             )
         if "consolidationType" in data:
-            serializer = io.ConsolidatedInventory(data=data)
-            serializer.is_valid(raise_exception=True)
-            rows = serializer.validated_data["inventories"]
+            consolidated = io.ConsolidatedInventory(data=data)
+            consolidated.is_valid(raise_exception=True)
+            rows = consolidated.validated_data["inventories"]
             lines = [StockLine(r["channelSkuCode"], r["consolidatedQuantity"]) for r in rows]
             return "", _unique(lines)
         serializer = io.LocationInventory(data=data)

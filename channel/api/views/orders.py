@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from channel.api import middleware
 from channel.api.params import list_param, paging, time_param
 from channel.api.schema import operation
 from channel.api.serializers import orders as io
@@ -36,7 +37,7 @@ def link_order(request: Request, codes: list[str]) -> None:
 
 def link_call(request: Request, order: Order) -> None:
     """The inbound call record of this request concerns `order`."""
-    request._request.order_id = order.pk  # type: ignore[attr-defined]  (read by the middleware)
+    middleware.link_order(request._request, order.pk)
 
 
 class OrderListView(APIView):

@@ -230,6 +230,11 @@ def test_a_worker_killed_mid_push_leads_to_one_order_at_omni(
     assert list(omni.orders) == [order["increment_id"]]
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two writers on SQLite's shared in-memory test database fail at random with "
+    "'database table is locked' (SQLITE_LOCKED, which no busy timeout retries)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_push_the_order_once(
     magento: MagentoSimulator, omni: OmniSimulator
