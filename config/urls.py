@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from channel.services.documents import document_download
-from channel.services.health import healthz
+from channel.api.views.documents import document_download
+from channel.api.views.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),

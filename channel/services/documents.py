@@ -9,10 +9,11 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.urls import reverse
 
 from channel.models import Document, Order
+from channel.services.errors import Forbidden, NotFound
 
 SALT = "channel.documents"
 
@@ -69,22 +70,15 @@ def signed_url(document: Document, request: HttpRequest | None = None) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def _error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"hasError": True, "errorMessage": message}, status=status)
-
-
-def document_download(request: HttpRequest, token: str, filename: str) -> HttpResponse:
-    """GET /documents/<token>/<filename>: the PDF while the link is valid; never on a bad token."""
+def document_for_token(token: str) -> Document:
+    """The document a signed link names, while the link is valid (Forbidden / NotFound)."""
     try:
         data = _signer().unsign_object(token)
     except signing.BadSignature:
-        return _error("This document link is not valid.", 403)
+        raise Forbidden("This document link is not valid.") from None
     if not isinstance(data, dict) or int(data.get("e") or 0) < time.time():
-        return _error("This document link has expired; ask Omni for a new one.", 403)
+        raise Forbidden("This document link has expired; ask Omni for a new one.")
     document = Document.objects.filter(pk=data.get("d", 0)).first()
     if document is None or not document.checksum.startswith(data.get("c", "-")):
-        return _error("This document no longer exists in this version.", 404)
-    response = HttpResponse(bytes(document.content), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+        raise NotFound("This document no longer exists in this version.")
+    return document

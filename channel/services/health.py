@@ -1,10 +1,11 @@
-"""GET /healthz: database, worker heartbeat, oldest pending operation."""
+"""Health: the database, the worker's heartbeat, the oldest pending operation (GET /healthz)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from channel.models import Heartbeat, Operation, OperationState
@@ -16,7 +17,8 @@ def beat(name: str = WORKER) -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
+def health_report() -> dict[str, Any]:
+    """What /healthz answers: `healthy` and, when not, the reasons."""
     try:
         heartbeat = Heartbeat.objects.filter(name=WORKER).values_list("at", flat=True).first()
         oldest = (
@@ -26,7 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             .first()
         )
     except DatabaseError:
-        return JsonResponse({"healthy": False, "reasons": ["database unreachable"]}, status=503)
+        return {"healthy": False, "reasons": ["database unreachable"]}
     now = timezone.now()
     worker_age = (now - heartbeat).total_seconds() if heartbeat else None
     oldest_age = (now - oldest).total_seconds() if oldest else 0
@@ -35,11 +37,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         reasons.append("no worker heartbeat" if worker_age is None else "worker heartbeat is old")
     if oldest_age > settings.OUTBOX_ALERT_AGE_MINUTES * 60:
         reasons.append("an operation has been pending too long")
-    body = {
+    return {
         "healthy": not reasons,
         "reasons": reasons,
         "database": "ok",
         "workerHeartbeatAgeSeconds": None if worker_age is None else round(worker_age, 1),
         "oldestPendingOperationAgeSeconds": round(oldest_age, 1),
     }
-    return JsonResponse(body, status=200 if not reasons else 503)
