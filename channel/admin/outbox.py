@@ -11,7 +11,6 @@ from django.http import HttpRequest
 from channel.admin.base import ReadOnlyMixin
 from channel.models import (
     ErrorClass,
-    Flow,
     FlowState,
     Operation,
     OperationAttempt,
@@ -101,8 +100,7 @@ class FlowStateAdmin(admin.ModelAdmin):
         return request.user.has_perm("channel.pause_flow")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FlowState]:
-        for flow in Flow:
-            FlowState.objects.get_or_create(flow=flow.value)
+        operations.flows_ensure()
         return super().get_queryset(request)
 
     @admin.action(description="Pause selected flows (backlog is kept)", permissions=["pause"])

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from channel import outbox
-from channel.models import FlowState, Operation, OperationState
+from channel.models import Flow, FlowState, Operation, OperationState
 from channel.services import audit
 
 
@@ -26,6 +26,12 @@ def operations_replay_failed(*, error_classes: set[str]) -> int:
 def operations_cancel(*, operations: Iterable[Operation]) -> int:
     """Cancel each failed or waiting operation (it will not run); returns how many were."""
     return sum(outbox.cancel(operation) for operation in operations)
+
+
+def flows_ensure() -> None:
+    """A FlowState row for every flow (so each can be paused before it ever ran)."""
+    for flow in Flow:
+        FlowState.objects.get_or_create(flow=flow.value)
 
 
 def flows_pause(*, flows: QuerySet[FlowState], actor: str) -> str:
