@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
+from channel.api.views.orders import CancelledOrderListView, OrderDetailView, OrderListView
 from channel.services.orders import order_upsert
 from tests.support import magento_orders as mo
 
@@ -147,3 +150,24 @@ def test_it_answers_400_for_a_time_past_utcs_range_or_a_nul_status(
 def test_it_answers_400_for_an_updated_time_past_utcs_range(api: APIClient) -> None:
     response = api.get("/api/omni/orders/cancelled", {"updatedTo": "0001-01-01T00:00:00+01:00"})
     assert response.status_code == 400 and response.json()["hasError"] is True
+
+
+def test_the_order_bodies_are_exactly_what_their_output_serializers_render(
+    api: APIClient,
+) -> None:
+    configurable = [
+        mo.item(11, "TS", 2, product_type="configurable", qty_canceled=1),
+        mo.item(12, "TS-M", 2, parent_item_id=11),
+        mo.item(13, "SKU-2", 1),
+    ]
+    order_upsert(raw=mo.order(1, items=configurable, state="processing", status="processing"))
+    mirror(2, "2026-01-31 10:00:00", shipping=50.0, guest=True)
+    answers = [
+        (OrderListView.Output, api.get("/api/omni/orders", {"status": "pending,processing"})),
+        (OrderDetailView.Output, api.get("/api/omni/orders/000000002")),  # stale: no Magento
+        (CancelledOrderListView.Output, api.get("/api/omni/orders/cancelled")),
+    ]
+    for output, response in answers:
+        body = response.json()
+        assert response.status_code == 200 and body != {}
+        assert json.dumps(output(body).data) == json.dumps(body)
