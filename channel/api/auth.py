@@ -7,7 +7,6 @@ from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -15,7 +14,7 @@ from rest_framework.request import Request
 
 from channel.api.middleware import link_api_key
 from channel.models import ApiKey, ApiKeyScope
-from channel.services.apikeys import api_key_check
+from channel.services.apikeys import api_key_check, api_key_note_use
 
 FAILURE_LIMIT = 20
 FAILURE_WINDOW_SECONDS = 60
@@ -54,8 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             self._count_failure(request)
             raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
         link_api_key(request._request, key.pk)
-        if key.last_used_at is None or (timezone.now() - key.last_used_at).total_seconds() > 60:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        api_key_note_use(key)
         return ApiClient(key), key
 
     def authenticate_header(self, request: Request) -> str:

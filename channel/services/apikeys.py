@@ -44,6 +44,12 @@ def api_key_check(raw: str) -> ApiKey | None:
     return None
 
 
+def api_key_note_use(key: ApiKey) -> None:
+    """Note when the key was last used (at most once a minute: not a write per request)."""
+    if key.last_used_at is None or (timezone.now() - key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+
+
 def api_key_revoke(key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
