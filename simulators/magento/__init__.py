@@ -31,6 +31,12 @@ knob                           default      meaning
 ``oauth_*``                    see init     OAuth 1.0a integration credentials
 ``oauth_verify_signature``     True         check the HMAC-SHA256/SHA1 signature
 ``token_acl``                  {}           token -> set of ACL ids it may use (else all)
+``prepaid_methods``            {}           payment methods invoiced (captured) at placement
+``offline_methods``            checkmo, ..  methods that never capture online (no refund online)
+``courier_extension``          False        True: a shipment saved without a track gets a
+                                            courier AWB track and a ``shipping_label`` PDF
+``courier_title/code``         Delhivery    the courier module's track title and carrier code
+``courier_awb_prefix``         DLV          the courier module's AWB prefix
 =============================  ===========  ===================================================
 
 Builder API (for tests): :meth:`MagentoSimulator.add_product`, :meth:`MagentoSimulator.add_order`
@@ -42,7 +48,8 @@ the Python mirrors of the REST actions (``invoice``, ``ship``, ``cancel``, ``hol
 Modules: ``simulator`` (the class: knobs, state, clock, routes, transport hooks) composed from
 per-concern mixins: ``auth`` (bearer, OAuth 1.0a, admin tokens, ACLs), ``search``
 (searchCriteria, ``fields=``), ``stock`` (catalog, legacy stock items, MSI source items),
-``order_builder`` (``add_order``), ``orders`` (read access, states, comments, hold, cancel) and
+``order_builder`` (``add_order``), ``payments`` (prepaid invoicing, invoice refunds, the courier
+extension, tracks, shipment e-mails), ``orders`` (read access, states, comments, hold, cancel) and
 ``documents`` (invoices, shipments with tracks, credit memos); ``items`` (quantities left to
 invoice/ship/cancel, amount shares) and ``common`` (ACL ids, Magento's error strings, number
 helpers, ``MagentoError``) are shared by them.

@@ -173,6 +173,25 @@ def _doc_line(item: Mapping[str, Any], qty: float, parent_id: int) -> dict[str, 
     }
 
 
+def refund_arguments(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of :meth:`DocumentsMixin.refund` from a refund call's body."""
+    arguments = (
+        snake_keys(body.get("arguments") or {}) if isinstance(body.get("arguments"), dict) else {}
+    )
+    extension = snake_keys(arguments.get("extension_attributes") or {})
+    comment = body.get("comment") if isinstance(body.get("comment"), dict) else {}
+    return {
+        "items": body.get("items") or None,
+        "comment": comment.get("comment") if _truthy(body, "appendComment") else None,
+        "shipping_amount": _optional_number(arguments.get("shipping_amount")),
+        "adjustment_positive": _optional_number(arguments.get("adjustment_positive")) or 0.0,
+        "adjustment_negative": _optional_number(arguments.get("adjustment_negative")) or 0.0,
+        "return_to_stock_items": [
+            parse_int(x) for x in extension.get("return_to_stock_items") or []
+        ],
+    }
+
+
 class DocumentsMixin:
     """MagentoSimulator's invoices, shipments and credit memos."""
 
@@ -199,8 +218,11 @@ class DocumentsMixin:
         *,
         comment: str | None = None,
         notify: bool = False,
+        capture: bool = False,
     ) -> int:
-        """``POST /V1/order/{id}/invoice``; returns the invoice id, raises MagentoError (400)."""
+        """``POST /V1/order/{id}/invoice``; returns the invoice id, raises MagentoError (400).
+        ``capture`` on a method that is not in ``offline_methods`` captures online: the invoice
+        gets the gateway's ``transaction_id`` (only such an invoice can be refunded online)."""
         with self.lock:
             order = self._order_or_404(order_id)
             doc = self._invoice_doc(order, _requested(items))
@@ -208,6 +230,9 @@ class DocumentsMixin:
             if lines:
                 raise MagentoError(400, INVOICE_PREFIX + "\n".join(lines))
             invoice = self._register_invoice(order, doc, comment)
+            if capture and order["payment"]["method"] not in self.offline_methods:
+                self.invoices[invoice]["transaction_id"] = f"pay_{order['entity_id']}_{invoice}"
+                self.invoices[invoice]["can_void_flag"] = 1
             if notify:
                 self.notifications.append({"type": "invoice", "order_id": order_id, "id": invoice})
             return invoice
@@ -350,6 +375,7 @@ class DocumentsMixin:
                 raise MagentoError(400, SHIP_PREFIX + "\n".join(lines))
             source = self._ship_source(order, doc, source_code)
             shipment = self._register_shipment(order, doc, track_list, source, comment)
+            self._after_shipment_saved(self.shipments[shipment])
             if notify:
                 self.notifications.append(
                     {"type": "shipment", "order_id": order_id, "id": shipment}
@@ -471,18 +497,35 @@ class DocumentsMixin:
         adjustment_positive: float = 0.0,
         adjustment_negative: float = 0.0,
         return_to_stock_items: Sequence[int] = (),
+        comment: str | None = None,
+        invoice_id: int | None = None,
+        online: bool = False,
     ) -> int:
-        """``POST /V1/order/{id}/refund`` (offline credit memo); returns the credit memo id."""
+        """``POST /V1/order/{id}/refund`` (offline credit memo); returns the credit memo id.
+        ``invoice_id``/``online``: the credit memo of ``POST /V1/invoice/{id}/refund``."""
         with self.lock:
             order = self._order_or_404(order_id)
             doc = self._refund_doc(order, _requested(items))
             lines = self._refund_order_errors(order) + doc.errors
+            if invoice_id is not None:
+                lines += self._invoice_refund_errors(self.invoices[invoice_id], doc, online)
             if lines:
                 raise MagentoError(400, CREDITMEMO_PREFIX + "\n".join(lines))
             adjustments = (adjustment_positive, adjustment_negative)
-            return self._register_creditmemo(
+            memo_id = self._register_creditmemo(
                 order, doc, shipping_amount, adjustments, return_to_stock_items
             )
+            memo = self.creditmemos[memo_id]
+            if comment:
+                memo["comments"].append(self._doc_comment(memo_id, comment))
+            if invoice_id is not None:
+                memo["invoice_id"] = invoice_id
+                self._count_invoice_refund(self.invoices[invoice_id], doc)
+            if online:
+                memo["transaction_id"] = f"rfnd_{order['entity_id']}_{memo_id}"
+                grand = float(memo["grand_total"])
+                add_money(order, total_online_refunded=grand, total_offline_refunded=-grand)
+            return memo_id
 
     def _refund_doc(self, order: Mapping[str, Any], requested: dict[int, float] | None) -> _Doc:
         doc = _Doc()
@@ -596,6 +639,7 @@ class DocumentsMixin:
             body.get("items") or None,
             comment=comment.get("comment") if _truthy(body, "appendComment") else None,
             notify=bool(body.get("notify")),
+            capture=bool(body.get("capture")),
         )
         return SimResponse(200, self._id_out(invoice_id))
 
@@ -619,21 +663,7 @@ class DocumentsMixin:
 
     def _h_refund(self, req: RecordedRequest, id: str) -> SimResponse:
         order = self._order_by_param(id)
-        body = self._body(req)
-        arguments = (
-            snake_keys(body.get("arguments") or {})
-            if isinstance(body.get("arguments"), dict)
-            else {}
-        )
-        extension = snake_keys(arguments.get("extension_attributes") or {})
-        memo_id = self.refund(
-            order["entity_id"],
-            body.get("items") or None,
-            shipping_amount=_optional_number(arguments.get("shipping_amount")),
-            adjustment_positive=_optional_number(arguments.get("adjustment_positive")) or 0.0,
-            adjustment_negative=_optional_number(arguments.get("adjustment_negative")) or 0.0,
-            return_to_stock_items=[int(x) for x in extension.get("return_to_stock_items") or []],
-        )
+        memo_id = self.refund(order["entity_id"], **refund_arguments(self._body(req)))
         return SimResponse(200, self._id_out(memo_id))
 
     def _h_invoices(self, req: RecordedRequest) -> SimResponse:

@@ -39,6 +39,7 @@ from simulators.magento.common import (
 from simulators.magento.documents import DocumentsMixin
 from simulators.magento.order_builder import OrderBuilderMixin
 from simulators.magento.orders import DEFAULT_STATE_STATUSES, OrdersMixin
+from simulators.magento.payments import OFFLINE_METHODS, PaymentsMixin
 from simulators.magento.search import SearchMixin
 from simulators.magento.stock import StockMixin
 
@@ -52,7 +53,14 @@ _ARRAY_TYPES = {
 
 
 class MagentoSimulator(
-    AuthMixin, SearchMixin, StockMixin, OrderBuilderMixin, OrdersMixin, DocumentsMixin, Simulator
+    AuthMixin,
+    SearchMixin,
+    StockMixin,
+    PaymentsMixin,
+    OrderBuilderMixin,
+    OrdersMixin,
+    DocumentsMixin,
+    Simulator,
 ):
     """Fake Magento 2.4 admin REST API; see the package docstring (``simulators.magento``) for
     knobs. The routes are registered here; their handlers live in the per-concern mixins."""
@@ -88,11 +96,18 @@ class MagentoSimulator(
             k: list(v) for k, v in DEFAULT_STATE_STATUSES.items()
         }
         self.increment_prefix = ""
+        self.prepaid_methods: set[str] = set()
+        self.offline_methods: set[str] = set(OFFLINE_METHODS)
+        self.courier_extension = False
+        self.courier_title = "Delhivery"
+        self.courier_code = "delhivery"
+        self.courier_awb_prefix = "DLV"
         # state
         self.orders: dict[int, dict[str, Any]] = {}
         self.invoices: dict[int, dict[str, Any]] = {}
         self.shipments: dict[int, dict[str, Any]] = {}
         self.creditmemos: dict[int, dict[str, Any]] = {}
+        self.invoice_refunded: dict[int, dict[int, float]] = {}  # invoice -> item -> qty
         self.products: dict[str, dict[str, Any]] = {}
         self.notifications: list[dict[str, Any]] = []
         self.admin_tokens: dict[str, datetime] = {}
@@ -164,6 +179,9 @@ class MagentoSimulator(
         r("POST", rf"/V1/order/{_ID_RE}/ship", self._h_ship, acl=ACL_SHIP)
         r("GET", r"/V1/shipments", self._h_shipments, acl=ACL_SHIPMENT)
         r("GET", rf"/V1/shipment/{_ID_RE}", self._h_get_shipment, acl=ACL_SHIPMENT)
+        r("POST", r"/V1/shipment/track", self._h_add_track, acl=ACL_SHIP)
+        r("POST", rf"/V1/shipment/{_ID_RE}/emails", self._h_shipment_emails, acl=ACL_SHIP)
+        r("POST", rf"/V1/invoice/{_ID_RE}/refund", self._h_invoice_refund, acl=ACL_REFUND)
         r("POST", rf"/V1/order/{_ID_RE}/refund", self._h_refund, acl=ACL_REFUND)
         r("GET", r"/V1/creditmemos", self._h_creditmemos, acl=ACL_CREDITMEMOS)
         r("GET", rf"/V1/creditmemo/{_ID_RE}", self._h_get_creditmemo, acl=ACL_CREDITMEMOS)
