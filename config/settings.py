@@ -248,6 +248,9 @@ SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
 SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
 ORDER_CODE_FIELD = env_choice("ORDER_CODE_FIELD", "increment_id", ("increment_id", "entity_id"))
 INVOICE_AT_PACK = env_bool("INVOICE_AT_PACK", True)
+# When the Magento shipment is created: at `handover` (the parcel leaves), or at `pack` so that a
+# courier extension in Magento can give it its AWB and label (contract 8.5).
+MAGENTO_SHIPMENT_AT = env_choice("MAGENTO_SHIPMENT_AT", "handover", ("pack", "handover"))
 MAGENTO_BUNDLES_SHIP_SEPARATELY = env_bool("MAGENTO_BUNDLES_SHIP_SEPARATELY", False)
 
 # --- Seller (printed on invoices) -----------------------------------------------------------------
@@ -271,7 +274,12 @@ OMNI_PUSH_ORDERS = env_bool("OMNI_PUSH_ORDERS", True)
 OMNI_LOCATION_CODE = env_str("OMNI_LOCATION_CODE", "")  # empty: Omni routes (isSplitRequired)
 OMNI_SLA_DAYS = env_int("OMNI_SLA_DAYS", 2, minimum=0)
 OMNI_RETURN_PATH = env_str("OMNI_RETURN_PATH", "/return/return-orders")
-RETURNS_CREDIT_MEMO = env_bool("RETURNS_CREDIT_MEMO", False)  # offline credit memo on QC pass
+# Credit memo for returned units that pass QC (online when their invoice was captured online and
+# REFUND_ONLINE is on, else offline).
+RETURNS_CREDIT_MEMO = env_bool("RETURNS_CREDIT_MEMO", False)
+# Refund through the payment gateway (POST /V1/invoice/{id}/refund, isOnline) when the invoice was
+# captured online; off: every credit memo is offline (the merchant refunds by hand).
+REFUND_ONLINE = env_bool("REFUND_ONLINE", True)
 OMNI_CONNECT_TIMEOUT = env_float("OMNI_CONNECT_TIMEOUT", 3.0)
 OMNI_READ_TIMEOUT = env_float("OMNI_READ_TIMEOUT", 30.0)
 

@@ -348,12 +348,27 @@ class MagentoClient:
         tracks: list[dict[str, Any]],
         *,
         source_code: str | None = None,
+        comment: str | None = None,
     ) -> int:
-        """POST /V1/order/{id}/ship -> new shipment entity_id."""
+        """POST /V1/order/{id}/ship -> new shipment entity_id (`comment`: a marker to find it)."""
         body: dict[str, Any] = {"items": items, "tracks": tracks, "notify": False}
+        if comment:
+            body["appendComment"] = True
+            body["comment"] = {"comment": comment, "is_visible_on_front": 0}
         if source_code:
             body["arguments"] = {"extension_attributes": {"source_code": source_code}}
         return int(self._request("POST", f"/V1/order/{int(entity_id)}/ship", body=body))
+
+    def add_shipment_track(
+        self, order_entity_id: int, shipment_id: int, track: dict[str, Any]
+    ) -> dict[str, Any]:
+        """POST /V1/shipment/track -> the saved track."""
+        entity = {**track, "order_id": int(order_entity_id), "parent_id": int(shipment_id)}
+        return self._request("POST", "/V1/shipment/track", body={"entity": entity})
+
+    def email_shipment(self, shipment_id: int) -> bool:
+        """POST /V1/shipment/{id}/emails: the customer gets the shipment and its tracking."""
+        return self._request("POST", f"/V1/shipment/{int(shipment_id)}/emails") is True
 
     def get_shipment(self, shipment_id: int) -> dict[str, Any]:
         """GET /V1/shipment/{id}"""
@@ -384,6 +399,28 @@ class MagentoClient:
         if arguments:
             body["arguments"] = arguments
         return int(self._request("POST", f"/V1/order/{int(entity_id)}/refund", body=body))
+
+    def refund_invoice(
+        self,
+        invoice_id: int,
+        items: list[dict[str, Any]],
+        *,
+        online: bool,
+        comment: str | None = None,
+        arguments: dict[str, Any] | None = None,
+    ) -> int:
+        """POST /V1/invoice/{id}/refund (online: the payment gateway refunds) -> creditmemo id."""
+        body: dict[str, Any] = {"items": items, "isOnline": online, "notify": False}
+        if comment:
+            body["appendComment"] = True
+            body["comment"] = {"comment": comment, "is_visible_on_front": 0}
+        if arguments:
+            body["arguments"] = arguments
+        return int(self._request("POST", f"/V1/invoice/{int(invoice_id)}/refund", body=body))
+
+    def get_creditmemo(self, creditmemo_id: int) -> dict[str, Any]:
+        """GET /V1/creditmemo/{id}"""
+        return self._request("GET", f"/V1/creditmemo/{int(creditmemo_id)}")
 
     def search_creditmemos(self, order_entity_id: int) -> list[dict[str, Any]]:
         """GET /V1/creditmemos filtered by order_id."""

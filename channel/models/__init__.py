@@ -32,6 +32,7 @@ from channel.models.records import (
     CallRecord,
     IdempotencyRecord,
 )
+from channel.models.refunds import CreditMemo, CreditMemoPurpose, CreditMemoState
 from channel.models.shipping import AwbSeries, CheckDigit, Courier, Location, Manifest, ManifestItem
 
 __all__ = [
@@ -70,4 +71,7 @@ __all__ = [
     "StockState",
     "StockLevel",
     "StockSource",
+    "CreditMemoState",
+    "CreditMemoPurpose",
+    "CreditMemo",
 ]

@@ -12,8 +12,17 @@ from django.db import transaction
 
 from channel import outbox
 from channel.integrations.magento import MagentoClient, MagentoError, time_budget
-from channel.models import Flow, Operation, OperationState, Order, OrderLine
-from channel.services import audit, sync
+from channel.models import (
+    CreditMemo,
+    CreditMemoPurpose,
+    CreditMemoState,
+    Flow,
+    Operation,
+    OperationState,
+    Order,
+    OrderLine,
+)
+from channel.services import audit, refunds, sync
 from channel.services.errors import Conflict, InvalidRequest, Unavailable
 from channel.services.fulfilment import (
     CANCEL_REMAINDER,
@@ -24,6 +33,7 @@ from channel.services.fulfilment import (
     lifecycle_update,
     refresh_quietly,
 )
+from channel.services.invoices import capture_for
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +52,9 @@ def order_cancel_by_omni(
 
     A full cancellation (everything still open, nothing packed) goes to Magento now, within the
     request's Magento time budget; a partial one is recorded, noted on the order, and its
-    remainder is cancelled after the last handover.
+    remainder is cancelled after the last handover. Units Magento has invoiced (a prepaid order)
+    are refunded now by a credit memo for exactly those units (contract 8.3), then the rest is
+    cancelled.
     """
     with time_budget(settings.MAGENTO_REQUEST_BUDGET):
         return _cancel(order, items, location_code)
@@ -53,18 +65,117 @@ def _cancel(order: Order, items: list[CancelItem], location_code: str | None) ->
         order = Order.objects.select_for_update().get(pk=order.pk)
         lines = {line.pk: line for line in order.lines.select_for_update()}
         targets = _cancel_targets(order, lines, items)
-        if _is_full(lines, targets):
-            if all(line.qty_canceled >= line.qty_ordered for line in lines.values()):
-                return "unchanged"  # Magento has cancelled everything already
+        full = _is_full(lines, targets)
+        changed: dict[int, int] = {}
+        if full:
+            refunded = refunds.refunded_units(order, CreditMemoPurpose.CANCELLATION)
+            if all(
+                line.qty_canceled + refunded.get(pk, 0) >= line.qty_ordered
+                for pk, line in lines.items()
+            ):
+                return "unchanged"  # Magento has cancelled (or refunded) everything already
             before = _mark_cancelled(lines, targets, everything=True)
         else:
             changed = {pk: qty for pk, qty in targets.items() if qty > lines[pk].qty_cancelled}
-            if not changed:
-                return "unchanged"
-            _record_partial(order, lines, changed, location_code)
-            return "partial"
+            if changed:
+                _record_partial(order, lines, changed, location_code)
+    if not full:
+        refunded_now = _refund_partial(order)
+        return "partial" if changed or refunded_now else "unchanged"
     _cancel_in_magento(order, before, location_code)
     return "full"
+
+
+def cancel_refunds(order: Order) -> list[CreditMemo]:
+    """The credit memos made for Omni's cancellations of this order (for the answer)."""
+    return list(
+        order.credit_memos.filter(
+            purpose=CreditMemoPurpose.CANCELLATION, state=CreditMemoState.CREATED
+        ).order_by("pk")
+    )
+
+
+# --- refunds of cancelled units that Magento had invoiced ---------------------------------------
+def _owed_refunds(order: Order) -> list[dict[str, int]]:
+    """Invoiced units Omni cancelled that no credit memo refunded yet, as refund items: per line,
+    what is invoiced beyond what is still to be delivered (ordered − cancelled by Omni)."""
+    refunded = refunds.refunded_units(order, CreditMemoPurpose.CANCELLATION)
+    items = []
+    for line in order.lines.order_by("position", "pk"):
+        to_deliver = line.qty_ordered - line.qty_cancelled_by_omni
+        owed = line.qty_invoiced - refunded.get(line.pk, 0) - to_deliver
+        if line.qty_cancelled_by_omni and owed > 0:
+            items.append({"order_item_id": line.magento_item_id, "qty": owed, "line": line.pk})
+    return items
+
+
+def _settle_refunds(order: Order, client: MagentoClient, *, full: bool) -> list[CreditMemo]:
+    """Finish earlier cancellation credit memos still pending (read back first), then make the
+    one still owed. Raises MagentoError."""
+    made = []
+    pending = order.credit_memos.filter(
+        purpose=CreditMemoPurpose.CANCELLATION, state=CreditMemoState.PENDING
+    )
+    for memo in pending:
+        made.append(refunds.creditmemo_make(memo=memo, client=client, refund_shipping=full))
+    order = sync.refresh_order(order, client=client)
+    items = _owed_refunds(order)
+    if items:
+        memo = refunds.creditmemo_intent(
+            order=order,
+            purpose=CreditMemoPurpose.CANCELLATION,
+            key=f"cancel:{order.entity_id}:{digest(_omni_cancelled(order))}",
+            items=items,
+        )
+        made.append(refunds.creditmemo_make(memo=memo, client=client, refund_shipping=full))
+    if made:
+        _record_refunds(order, made)
+    return made
+
+
+def _record_refunds(order: Order, memos: list[CreditMemo]) -> None:
+    audit.record(
+        "order.cancellation_refunded",
+        order=order,
+        actor="omni",
+        message=f"Omni's cancellation of invoiced units: {refunds.describe(memos)}",
+        data={"creditmemos": [memo.magento_creditmemo_id for memo in memos]},
+    )
+
+
+def _may_be_invoiced(order: Order) -> bool:
+    """Magento may have invoiced this order itself (paid online, or the mirror says so)."""
+    return capture_for(order) or any(line.qty_invoiced for line in order.lines.all())
+
+
+def _refund_partial(order: Order) -> bool:
+    """Refund now the invoiced units of a partial cancellation. True when a memo was made."""
+    pending = order.credit_memos.filter(
+        purpose=CreditMemoPurpose.CANCELLATION, state=CreditMemoState.PENDING
+    ).exists()
+    if not pending and not (_may_be_invoiced(order) and _owed_refunds_after_refresh(order)):
+        return False
+    client = MagentoClient(in_request=True, order_id=order.pk)
+    try:
+        made = _settle_refunds(order, client, full=False)
+    except MagentoError as exc:
+        raise _refund_error(order, exc) from exc
+    refresh_quietly(order, client)
+    return bool(made)
+
+
+def _owed_refunds_after_refresh(order: Order) -> bool:
+    """Whether a refund is owed, from Magento's current numbers (the mirror when unreachable)."""
+    client = MagentoClient(in_request=True, order_id=order.pk)
+    return bool(_owed_refunds(refresh_quietly(order, client)))
+
+
+def _refund_error(order: Order, exc: MagentoError) -> Exception:
+    if exc.transient or exc.needs_config:
+        return Unavailable(
+            f"Magento did not answer the refund of order {order.order_code}; send it again."
+        )
+    return Conflict(f"Magento refused the refund of order {order.order_code}: {exc.message}")
 
 
 def _cancel_targets(
@@ -143,10 +254,11 @@ def _restore_cancelled(before: dict[int, int]) -> None:
 def _cancel_in_magento(order: Order, before: dict[int, int], location_code: str | None) -> None:
     client = MagentoClient(in_request=True, order_id=order.pk)
     try:
-        cancelled = client.cancel_order(order.entity_id)
+        made = _settle_refunds(order, client, full=True) if _may_be_invoiced(order) else []
+        cancelled = client.cancel_order(order.entity_id) if _cancellable(order) else True
     except MagentoError as exc:
-        if not exc.timed_out:  # certainly not applied; a lost answer may have been
-            _restore_cancelled(before)
+        if not exc.timed_out and not made_any(order):
+            _restore_cancelled(before)  # certainly not applied; a lost answer may have been
         if exc.transient or exc.needs_config:
             raise Unavailable(
                 f"Magento did not answer the cancellation of order {order.order_code}; "
@@ -162,10 +274,28 @@ def _cancel_in_magento(order: Order, before: dict[int, int], location_code: str 
             raise Conflict(
                 f"Magento cannot cancel order {order.order_code} in state {order.magento_state}.",
             )
-    _record_full_cancel(refresh_quietly(order, client), location_code)
+    _record_full_cancel(refresh_quietly(order, client), location_code, made)
 
 
-def _record_full_cancel(order: Order, location_code: str | None) -> None:
+def made_any(order: Order) -> bool:
+    return order.credit_memos.filter(purpose=CreditMemoPurpose.CANCELLATION).exists()
+
+
+def _cancellable(order: Order) -> bool:
+    """Something is left for Magento's cancel (not invoiced, not cancelled). Without a refund
+    the proxy always asks (Magento's answer says why it cannot)."""
+    order.refresh_from_db()
+    if not made_any(order):
+        return True
+    return any(
+        line.qty_ordered - line.qty_invoiced - line.qty_canceled > 0 for line in order.lines.all()
+    )
+
+
+def _record_full_cancel(order: Order, location_code: str | None, memos: list[CreditMemo]) -> None:
+    how = "Cancelled in Magento"
+    if memos:
+        how = f"Refunded in Magento ({refunds.describe(memos)}), the rest cancelled"
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         lifecycle_update(order)
@@ -173,7 +303,7 @@ def _record_full_cancel(order: Order, location_code: str | None) -> None:
             "order.cancelled_by_omni",
             order=order,
             actor="omni",
-            message=f"Cancelled in Magento at Omni's request ({location_code or 'no location'})",
+            message=f"{how} at Omni's request ({location_code or 'no location'})",
         )
 
 
@@ -215,7 +345,10 @@ def _omni_cancelled(order: Order) -> dict[str, int]:
 def remainder_cancel_queue_if_due(order: Order) -> Operation | None:
     """Once every unit Omni did not cancel has been handed over, cancel the rest in Magento."""
     lines = list(order.lines.all())
-    owed = any(line.qty_cancelled_by_omni > line.qty_canceled for line in lines)
+    refunded = refunds.refunded_units(order, CreditMemoPurpose.CANCELLATION)
+    owed = any(
+        line.qty_cancelled_by_omni > line.qty_canceled + refunded.get(line.pk, 0) for line in lines
+    )
     handed_over = sum(line.qty_handed_over for line in lines)
     all_gone = all(line.qty_handed_over >= line.qty_ordered - line.qty_cancelled for line in lines)
     if not (owed and handed_over and all_gone):
@@ -229,7 +362,11 @@ def remainder_cancel_queue_if_due(order: Order) -> Operation | None:
 
 
 def _nothing_owed(order: Order) -> bool:
-    return all(line.qty_canceled >= line.qty_cancelled_by_omni for line in order.lines.all())
+    refunded = refunds.refunded_units(order, CreditMemoPurpose.CANCELLATION)
+    return all(
+        line.qty_canceled + refunded.get(line.pk, 0) >= line.qty_cancelled_by_omni
+        for line in order.lines.all()
+    )
 
 
 @outbox.register(CANCEL_REMAINDER, flow=Flow.FULFILMENT)

@@ -8,6 +8,7 @@ from channel.api.serializers.common import (
     LOCATION_CODE,
     ORDER_CODE,
     ORDER_ITEM,
+    Ok,
     OmniBody,
     body_example,
     optional_text,
@@ -37,3 +38,18 @@ CANCEL_EXAMPLE = body_example(
         "orderItems": [{**ORDER_ITEM, "cancelledQuantity": 1}],
     },
 )
+
+
+class Refund(serializers.Serializer):
+    creditMemo = serializers.CharField(help_text="The Magento credit memo's increment_id.")
+    way = serializers.ChoiceField(
+        choices=["online", "offline"], help_text="online: the payment gateway refunded."
+    )
+    amount = serializers.FloatField()
+
+
+class CancelAnswer(Ok):
+    """Ok; when Magento had invoiced cancelled units (a prepaid order), how they were refunded."""
+
+    message = serializers.CharField(required=False)
+    refunds = Refund(many=True, required=False)

@@ -10,7 +10,8 @@ from channel.api.schema import operation
 from channel.api.serializers import cancel as io
 from channel.api.serializers.common import OK, Ok, render
 from channel.api.views.orders import find_order
-from channel.services.cancel import CancelItem, order_cancel_by_omni
+from channel.services.cancel import CancelItem, cancel_refunds, order_cancel_by_omni
+from channel.services.refunds import describe
 
 
 class CancelView(APIView):
@@ -23,7 +24,7 @@ class CancelView(APIView):
         "Cancel order items (seller cancellation)",
         description="Quantities are absolute; the same quantities again change nothing.",
         request=Input,
-        ok=Ok,
+        ok=io.CancelAnswer,
         errors=[400, 404, 409, 503],
         examples=[io.CANCEL_EXAMPLE],
     )
@@ -44,4 +45,15 @@ class CancelView(APIView):
             items=items,
             location_code=data.validated_data.get("locationCode") or None,
         )
-        return Response(render(Ok, OK))
+        memos = cancel_refunds(order)
+        if not memos:
+            return Response(render(Ok, OK))
+        answer = {
+            **OK,
+            "message": f"Invoiced units refunded: {describe(memos)}",
+            "refunds": [
+                {"creditMemo": m.creditmemo_number, "way": m.way, "amount": m.grand_total}
+                for m in memos
+            ],
+        }
+        return Response(render(io.CancelAnswer, answer))
