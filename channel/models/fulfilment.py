@@ -49,6 +49,9 @@ class Shipment(models.Model):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True, help_text="Magento shipment created")
     pack_request = models.JSONField(default=dict, blank=True)
+    label_from_magento = models.BooleanField(
+        default=False, help_text="The label is the Magento shipment's shipping_label (courier)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])

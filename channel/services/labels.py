@@ -1,29 +1,38 @@
 """Shipping labels (contract 4.6): where a shipment's AWB comes from, and its 4x6 label PDF.
 
 The AWB comes, in this order, from the tracking number of the Magento shipment (once handover has
-created it), from the shipment itself (assigned by support staff, adopted from Omni, or allocated
-earlier), or from the next number of the location's courier series. The label is rendered on every
-request from the current data; the document store keeps the same row while the bytes are the same.
+created it, or pack with MAGENTO_SHIPMENT_AT=pack: then a courier extension's `shipping_label` is
+the label itself), from the shipment itself (assigned by support staff, adopted from Omni, or
+allocated earlier), or from the next number of the location's courier series. The label is
+rendered on every request from the current data; the document store keeps the same row while the
+bytes are the same.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
+from channel import outbox
 from channel.documents.data import Address, LabelDoc, PaymentType
 from channel.documents.render import render_label_pdf
-from channel.integrations.magento import MagentoClient, MagentoError
+from channel.integrations.magento import MagentoClient, MagentoError, time_budget
 from channel.models import (
     AwbSource,
     Courier,
     Document,
     DocumentKind,
     Location,
+    Operation,
+    OperationState,
     Order,
     OrderLine,
     Shipment,
@@ -32,7 +41,8 @@ from channel.models import (
 from channel.services import audit
 from channel.services.awb import awb_allocate, shipment_assign_awb
 from channel.services.documents import document_store
-from channel.services.errors import Conflict, DomainError, InvalidRequest, NotFound
+from channel.services.errors import Conflict, DomainError, InvalidRequest, NotFound, Unavailable
+from channel.services.shipments import ship_key_at_pack
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -49,10 +59,14 @@ def label_get(*, shipment: Shipment, actor: str = "omni") -> Label:
     """The shipment's AWB (allocated if it has none) and its label PDF, stored."""
     if shipment.state == ShipmentState.CANCELLED:
         raise Conflict(f"Shipment {shipment.shipment_code} is cancelled; it has no label.")
-    shipment = _adopt_magento_tracking(shipment) or shipment
+    with time_budget(settings.MAGENTO_REQUEST_BUDGET):
+        shipment = _made_at_pack(shipment)
+        raw = _magento_shipment(shipment)
+    shipment = _adopt_magento_tracking(shipment, raw) or shipment
     if not shipment.awb_number:
         shipment = awb_allocate(shipment=shipment, actor=actor)
-    return Label(shipment=shipment, document=label_document(shipment, actor=actor))
+    document = _magento_label(shipment, raw, actor) or label_document(shipment, actor=actor)
+    return Label(shipment=shipment, document=document)
 
 
 def shipment_find(
@@ -98,17 +112,77 @@ def _one(where: Q, unknown: str) -> Shipment:
 # --- the AWB from Magento ------------------------------------------------------------------------
 
 
-def _adopt_magento_tracking(shipment: Shipment) -> Shipment | None:
-    """Take the first tracking number of the Magento shipment, if it differs from ours.
+def _made_at_pack(shipment: Shipment) -> Shipment:
+    """With the Magento shipment made at pack, make sure it exists before the label is chosen
+    (its courier may give the AWB): run its pending operation now; 503 while it is missing."""
+    key = ship_key_at_pack(shipment)
+    operation = Operation.objects.filter(idempotency_key=key).first()
+    if operation is None or shipment.magento_shipment_id or shipment.state != ShipmentState.PACKED:
+        return shipment
+    due = Operation.objects.filter(pk=operation.pk, state=OperationState.PENDING)
+    if due.update(next_attempt_at=timezone.now()):
+        outbox.run_operation(operation.pk)
+    shipment.refresh_from_db()
+    if shipment.magento_shipment_id:
+        return shipment
+    operation.refresh_from_db()
+    raise Unavailable(
+        f"The Magento shipment of {shipment.shipment_code} is not created yet "
+        f"({operation.last_error or 'pending'}); ask for the label again."
+    )
 
-    Magento unreachable, slow or without tracks: None, and the next source is used."""
+
+def _magento_shipment(shipment: Shipment) -> dict[str, Any] | None:
+    """The Magento shipment, read now; None without one, or when Magento does not answer."""
     if not shipment.magento_shipment_id:
         return None
     client = MagentoClient(in_request=True, order_id=shipment.order_id)
     try:
-        found = client.get_shipment(shipment.magento_shipment_id)
+        return client.get_shipment(shipment.magento_shipment_id)
     except MagentoError as exc:
         log.warning("label %s: Magento shipment not read (%s)", shipment.shipment_code, exc)
+        return None
+
+
+def _magento_label(shipment: Shipment, raw: dict[str, Any] | None, actor: str) -> Document | None:
+    """The courier's label on the Magento shipment (stored as the shipment's label); when
+    Magento cannot be read now, the one stored before."""
+    stored = Document.objects.filter(kind=DocumentKind.LABEL, key=shipment.shipment_code)
+    if raw is None:
+        return stored.first() if shipment.label_from_magento else None
+    tracks = [str(t.get("track_number") or "").strip() for t in raw.get("tracks") or []]
+    pdf = _decoded_pdf(raw.get("shipping_label"))
+    if pdf is None or shipment.awb_number not in tracks:
+        return None
+    document = document_store_noted(
+        kind=DocumentKind.LABEL,
+        key=shipment.shipment_code,
+        content=pdf,
+        order=shipment.order,
+        subject=f"shipment:{shipment.shipment_code}",
+        actor=actor,
+    )
+    if not shipment.label_from_magento:
+        Shipment.objects.filter(pk=shipment.pk).update(label_from_magento=True)
+        shipment.label_from_magento = True
+    return document
+
+
+def _decoded_pdf(value: Any) -> bytes | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        pdf = base64.b64decode(value, validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    return pdf if pdf.startswith(b"%PDF") else None
+
+
+def _adopt_magento_tracking(shipment: Shipment, found: dict[str, Any] | None) -> Shipment | None:
+    """Take the first tracking number of the Magento shipment, if it differs from ours.
+
+    Magento unreachable, slow or without tracks: None, and the next source is used."""
+    if found is None:
         return None
     track = next((t for t in found.get("tracks") or [] if str(t.get("track_number") or "")), None)
     if track is None or str(track["track_number"]).strip() == shipment.awb_number:

@@ -1,4 +1,6 @@
-"""Pack and handover (contract 4.3, 4.8), and the Magento shipment made at handover.
+"""Pack and handover (contract 4.3, 4.8), and the Magento shipment made at handover (or, with
+MAGENTO_SHIPMENT_AT=pack, at pack, so that a courier extension can give it its AWB and label;
+the handover then adds the track only when Magento has none and e-mails the customer, 8.5).
 
 Pack records a Shipment keyed by Omni's shipmentId with a stable shipmentCode `<orderCode>-<n>`
 and (with INVOICE_AT_PACK) queues its invoice. Handover records that the parcel left and queues
@@ -90,6 +92,8 @@ def shipment_pack(*, request: PackRequest) -> Shipment:
         shipment = _create_shipment(order, request, allocation)
         if settings.INVOICE_AT_PACK:
             invoices.invoice_queue(shipment=shipment)
+        if settings.MAGENTO_SHIPMENT_AT == "pack":
+            ship_queue_at_pack(shipment)
         lifecycle_update(order)
         audit.record(
             "order.packed",
@@ -305,9 +309,10 @@ def _hand_over(shipment: Shipment, item: HandoverItem) -> bool:
         shipment.awb_number, shipment.awb_source = awbs[0], AwbSource.OMNI
     shipment.save()
     invoices.invoice_queue(shipment=shipment)  # once; the order completes only when invoiced
+    at_pack = Operation.objects.filter(idempotency_key=ship_key_at_pack(shipment)).exists()
     outbox.enqueue(
         SHIP,
-        key=f"{SHIP}:{shipment.pk}",
+        key=f"{SHIP}:{shipment.pk}:handover" if at_pack else ship_key_at_pack(shipment),
         order=shipment.order,
         target=f"shipment:{shipment.shipment_code}",
         payload={"shipment": shipment.pk},
@@ -366,9 +371,30 @@ def source_code(shipment: Shipment) -> str | None:
     return code
 
 
+def ship_key_at_pack(shipment: Shipment) -> str:
+    """The key of the shipment's first ship operation (at pack, or at handover as before)."""
+    return f"{SHIP}:{shipment.pk}"
+
+
+def ship_queue_at_pack(shipment: Shipment) -> Operation:
+    """Queue the Magento shipment of a packed parcel (MAGENTO_SHIPMENT_AT=pack), once."""
+    return outbox.enqueue(
+        SHIP,
+        key=ship_key_at_pack(shipment),
+        order=shipment.order,
+        target=f"shipment:{shipment.shipment_code}",
+        payload={"shipment": shipment.pk},
+    )
+
+
+def ship_marker(shipment: Shipment) -> str:
+    return f"Omni shipment {shipment.shipment_code} (shipmentId {shipment.shipment_id})"
+
+
 def find_in_magento(client: MagentoClient, shipment: Shipment) -> dict[str, Any] | None:
-    """The Magento shipment made for this proxy shipment: the one recorded, or one carrying its
-    first tracking number (or, without AWB, exactly its items) that no other shipment claimed."""
+    """The Magento shipment made for this proxy shipment: the one recorded, one carrying its
+    marker comment (made at pack), or one carrying its first tracking number (or, without AWB,
+    exactly its items) that no other shipment claimed."""
     if shipment.magento_shipment_id:
         return client.get_shipment(shipment.magento_shipment_id)
     order = shipment.order
@@ -380,9 +406,14 @@ def find_in_magento(client: MagentoClient, shipment: Shipment) -> dict[str, Any]
     numbers = tracking_numbers(shipment)
     expected = {item["order_item_id"]: item["qty"] for item in magento_items(shipment)}
     ours = set(order.lines.values_list("magento_item_id", flat=True))
-    for candidate in client.search_shipments(order.entity_id):
-        if int(candidate["entity_id"]) in taken:
-            continue
+    candidates = [
+        c for c in client.search_shipments(order.entity_id) if int(c["entity_id"]) not in taken
+    ]
+    marker = ship_marker(shipment)
+    for candidate in candidates:
+        if any(str(c.get("comment") or "") == marker for c in candidate.get("comments") or []):
+            return candidate
+    for candidate in candidates:
         tracks = {str(t.get("track_number")) for t in candidate.get("tracks") or []}
         if numbers and numbers[0] in tracks:
             return candidate
@@ -399,46 +430,104 @@ def _read_back(operation: Operation) -> dict[str, Any] | None:
     shipment = _shipment_of(operation)
     if shipment.state == ShipmentState.SHIPPED:
         return {"shipmentId": shipment.magento_shipment_id}
+    if shipment.magento_shipment_id:
+        return None  # made at pack: the handler finishes the handover (each step looks first)
     found = find_in_magento(MagentoClient.for_operation(operation), shipment)
     if found is None:
         return None
+    if shipment.state == ShipmentState.PACKED:
+        shipment_record_made_at_pack(shipment=shipment, magento_shipment_id=int(found["entity_id"]))
+        return {"shipmentId": int(found["entity_id"]), "at": "pack"}
     shipment_record_shipped(shipment=shipment, magento_shipment_id=int(found["entity_id"]))
     return {"shipmentId": int(found["entity_id"])}
 
 
 @outbox.register(SHIP, flow=Flow.FULFILMENT, read_back=_read_back)
 def ship(operation: Operation) -> dict[str, Any]:
-    """POST /V1/order/{id}/ship with the shipment's items and AWBs (and MSI source)."""
+    """POST /V1/order/{id}/ship with the shipment's items and AWBs (and MSI source); at pack
+    without tracks, so that Magento's courier extension can add its own."""
     shipment = _shipment_of(operation)
     if shipment.state == ShipmentState.SHIPPED:
         return {"shipmentId": shipment.magento_shipment_id}
     client = MagentoClient.for_operation(operation)
-    try:
-        magento_id = _ship(client, shipment)
-    except MagentoError as exc:
-        if exc.transient or exc.needs_config:
-            raise
-        if bundle_learn_shipment_type(shipment.order, exc.message):
-            magento_id = _ship(client, shipment)  # again, with the item ids Magento asked for
-        else:
-            # An earlier attempt that was still on its way (a worker killed mid-call) may have
-            # shipped meanwhile: then Magento refuses because nothing is left. Look once more.
-            found = find_in_magento(client, shipment)
-            if found is None:
-                raise
-            magento_id = int(found["entity_id"])
+    if shipment.magento_shipment_id:  # made at pack: the handover completes it
+        magento_id = shipment.magento_shipment_id
+        if shipment.state == ShipmentState.PACKED:
+            return {"shipmentId": magento_id, "at": "pack"}
+        steps = _complete_made_at_pack(client, shipment)
+        shipment_record_shipped(shipment=shipment, magento_shipment_id=magento_id)
+        refresh_quietly(shipment.order, client)
+        return {"shipmentId": magento_id, **steps}
+    magento_id = _create_or_find(client, shipment)
+    if shipment.state == ShipmentState.PACKED:
+        shipment_record_made_at_pack(shipment=shipment, magento_shipment_id=magento_id)
+        refresh_quietly(shipment.order, client)
+        return {"shipmentId": magento_id, "at": "pack"}
     shipment_record_shipped(shipment=shipment, magento_shipment_id=magento_id)
     refresh_quietly(shipment.order, client)
     return {"shipmentId": magento_id}
 
 
+def _create_or_find(client: MagentoClient, shipment: Shipment) -> int:
+    try:
+        return _ship(client, shipment)
+    except MagentoError as exc:
+        if exc.transient or exc.needs_config:
+            raise
+        if bundle_learn_shipment_type(shipment.order, exc.message):
+            return _ship(client, shipment)  # again, with the item ids Magento asked for
+        # An earlier attempt that was still on its way (a worker killed mid-call) may have
+        # shipped meanwhile: then Magento refuses because nothing is left. Look once more.
+        found = find_in_magento(client, shipment)
+        if found is None:
+            raise
+        return int(found["entity_id"])
+
+
 def _ship(client: MagentoClient, shipment: Shipment) -> int:
+    at_pack = shipment.state == ShipmentState.PACKED
     return client.ship_order(
         shipment.order.entity_id,
         magento_items(shipment),
-        _tracks(shipment),
+        [] if at_pack else _tracks(shipment),
         source_code=source_code(shipment),
+        comment=ship_marker(shipment) if at_pack else None,
     )
+
+
+def _complete_made_at_pack(client: MagentoClient, shipment: Shipment) -> dict[str, Any]:
+    """At handover of a shipment made at pack: add the track only when Magento has none, then
+    e-mail the customer (once: Magento notes `email_sent`)."""
+    assert shipment.magento_shipment_id is not None
+    raw = client.get_shipment(shipment.magento_shipment_id)
+    steps: dict[str, Any] = {"trackAdded": False, "emailed": False}
+    tracks = _tracks(shipment)
+    if not raw.get("tracks") and tracks:
+        for track in tracks:
+            client.add_shipment_track(shipment.order.entity_id, shipment.magento_shipment_id, track)
+        steps["trackAdded"] = True
+    if not raw.get("email_sent"):
+        steps["emailed"] = client.email_shipment(shipment.magento_shipment_id)
+    return steps
+
+
+def shipment_record_made_at_pack(*, shipment: Shipment, magento_shipment_id: int) -> Shipment:
+    """The Magento shipment of a packed parcel exists (MAGENTO_SHIPMENT_AT=pack)."""
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().select_related("order").get(pk=shipment.pk)
+        if shipment.magento_shipment_id:
+            return shipment
+        shipment.magento_shipment_id = magento_shipment_id
+        shipment.save(update_fields=["magento_shipment_id", "updated_at"])
+        audit.record(
+            "order.shipment_made_at_pack",
+            order=shipment.order,
+            subject=f"shipment:{shipment.shipment_code}",
+            message=f"Magento shipment {magento_shipment_id} created at pack for "
+            f"{shipment.shipment_code}",
+            data={"magentoShipmentId": magento_shipment_id},
+        )
+    return shipment
 
 
 BUNDLE_TYPE = re.compile(r'bundle product "(?P<sku>[^"]+)" has shipment type "(?P<type>\w+)"')

@@ -8,7 +8,6 @@ from channel.api.serializers.common import (
     LOCATION_CODE,
     ORDER_CODE,
     ORDER_ITEM,
-    Ok,
     OmniBody,
     body_example,
     optional_text,
@@ -48,8 +47,10 @@ class Refund(serializers.Serializer):
     amount = serializers.FloatField()
 
 
-class CancelAnswer(Ok):
+class CancelAnswer(serializers.Serializer):
     """Ok; when Magento had invoiced cancelled units (a prepaid order), how they were refunded."""
 
+    hasError = serializers.BooleanField(help_text="Always false here.")
+    errorMessage = serializers.CharField(allow_blank=True, help_text="Always empty here.")
     message = serializers.CharField(required=False)
     refunds = Refund(many=True, required=False)
