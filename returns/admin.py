@@ -125,6 +125,7 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
                     "created_by",
                     "created_at",
                     "sent_at",
+                    "refunded",
                 )
             },
         ),
@@ -162,6 +163,16 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
     @admin.display(description="units", ordering="unit_count")
     def units(self, obj: WithAnnotations[ReturnOrder, _UnitCount]) -> int:
         return obj.unit_count
+
+    @admin.display(description="refunded")
+    def refunded(self, obj: ReturnOrder) -> str:
+        memos = services.return_refunds(obj)
+        if not memos:
+            return "—"
+        return "; ".join(
+            f"{memo.grand_total} {memo.way} (Magento credit memo {memo.creditmemo_number})"
+            for memo in memos
+        )
 
     @admin.display(description="last error")
     def short_error(self, obj: ReturnOrder) -> str:

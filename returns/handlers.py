@@ -6,9 +6,10 @@ from typing import Any
 
 from channel.integrations.magento import MagentoClient
 from channel.integrations.omni import OmniClient, OmniError
-from channel.models import Flow, Operation
+from channel.lib.hashing import content_hash
+from channel.models import CreditMemo, CreditMemoPurpose, CreditMemoState, Flow, Operation
 from channel.outbox import register
-from channel.services import audit
+from channel.services import audit, refunds
 from returns import services
 from returns.models import ReturnItem, ReturnOrder
 
@@ -42,31 +43,42 @@ def send_return(operation: Operation) -> dict[str, Any]:
     return {"returnOrderCode": code}
 
 
-def _memo_marker(operation: Operation) -> str:
-    return f"Return {operation.payload['returnOrderCode']} (proxy operation {operation.pk})"
+def _intent(operation: Operation) -> CreditMemo:
+    """The refund intent of this operation's units (one credit memo, ever)."""
+    order = operation.order
+    assert order is not None  # return operations are queued with their order
+    item_codes = sorted(operation.payload["itemCodes"])
+    code = operation.payload["returnOrderCode"]
+    return refunds.creditmemo_intent(
+        order=order,
+        purpose=CreditMemoPurpose.RETURN,
+        key=f"{services.refund_key_prefix(code)}{content_hash(item_codes)[:16]}",
+        items=services.refund_items(item_codes),
+    )
 
 
-def _find_memo(operation: Operation) -> dict[str, Any] | None:
+def _find_memo(operation: Operation, memo: CreditMemo) -> dict[str, Any] | None:
     """The credit memo an earlier attempt created: by the marker in its comment, or else the
     first memo no return has claimed yet that refunds exactly these units (the answer was lost,
     or someone refunded them by hand: either way they must not be refunded twice)."""
-    order = operation.order
-    assert order is not None  # return operations are queued with their order
+    order = memo.order
     client = MagentoClient.for_operation(operation)
-    memos = client.search_creditmemos(order.entity_id)
-    marker = _memo_marker(operation)
-    for memo in memos:
-        if any(marker in str(c.get("comment", "")) for c in memo.get("comments") or []):
-            return {"creditmemoId": int(memo["entity_id"])}
+    found = refunds.creditmemo_find(client, memo)
+    if found is not None:
+        return found
     wanted = services.refund_items(operation.payload["itemCodes"])
     claimed = set(
         ReturnItem.objects.filter(
             return_order__order=order, magento_creditmemo_id__isnull=False
         ).values_list("magento_creditmemo_id", flat=True)
+    ) | set(
+        CreditMemo.objects.filter(order=order, magento_creditmemo_id__isnull=False).values_list(
+            "magento_creditmemo_id", flat=True
+        )
     )
-    for memo in memos:
-        if int(memo["entity_id"]) not in claimed and _refunds(memo, wanted):
-            return {"creditmemoId": int(memo["entity_id"])}
+    for candidate in client.search_creditmemos(order.entity_id):
+        if int(candidate["entity_id"]) not in claimed and _refunds(candidate, wanted):
+            return candidate
     return None
 
 
@@ -77,36 +89,37 @@ def _refunds(memo: dict[str, Any], wanted: list[dict[str, int]]) -> bool:
     return all(lines.get(item["order_item_id"]) == item["qty"] for item in wanted)
 
 
-def _store_memo(operation: Operation, memo_id: int) -> None:
+def _store_memo(operation: Operation, memo: CreditMemo) -> dict[str, Any]:
     item_codes = operation.payload["itemCodes"]
+    memo_id = memo.magento_creditmemo_id
     ReturnItem.objects.filter(item_code__in=item_codes).update(magento_creditmemo_id=memo_id)
     return_order = ReturnOrder.objects.get(return_order_code=operation.payload["returnOrderCode"])
     audit.record(
         "return.refunded",
         order=return_order.order,
-        message=f"Offline credit memo {memo_id} in Magento for {', '.join(item_codes)}",
+        message=f"Credit memo {memo.creditmemo_number} in Magento refunded {memo.grand_total} "
+        f"{memo.way} for {', '.join(item_codes)}",
         subject=return_order.subject,
     )
+    return {"creditmemoId": memo_id}
 
 
 def _read_back_memo(operation: Operation) -> dict[str, Any] | None:
-    found = _find_memo(operation)
-    if found is not None:
-        _store_memo(operation, found["creditmemoId"])
-    return found
+    memo = _intent(operation)
+    if memo.state == CreditMemoState.CREATED:
+        return {"creditmemoId": memo.magento_creditmemo_id}
+    found = _find_memo(operation, memo)
+    if found is None:
+        return None
+    return _store_memo(operation, refunds.creditmemo_record(memo=memo, raw=found))
 
 
 @register(services.REFUND_RETURN, flow=Flow.RETURNS, read_back=_read_back_memo)
 def refund_return(operation: Operation) -> dict[str, Any]:
-    """Offline credit memo for units that passed QC (RETURNS_CREDIT_MEMO); no shipping refund."""
-    order = operation.order
-    assert order is not None
+    """Credit memo for units that passed QC (RETURNS_CREDIT_MEMO), online when their invoice was
+    captured online and REFUND_ONLINE is on, else offline; no shipping refund."""
+    memo = _intent(operation)
+    if memo.state == CreditMemoState.CREATED:
+        return {"creditmemoId": memo.magento_creditmemo_id}
     client = MagentoClient.for_operation(operation)
-    memo_id = client.refund_order(
-        order.entity_id,
-        services.refund_items(operation.payload["itemCodes"]),
-        comment=_memo_marker(operation),
-        arguments={"shipping_amount": 0, "adjustment_positive": 0, "adjustment_negative": 0},
-    )
-    _store_memo(operation, memo_id)
-    return {"creditmemoId": memo_id}
+    return _store_memo(operation, refunds.creditmemo_make(memo=memo, client=client))

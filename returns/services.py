@@ -20,7 +20,15 @@ from django.utils import timezone
 from channel import outbox
 from channel.lib.hashing import content_hash
 from channel.lib.timefmt import to_omni
-from channel.models import Operation, Order, OrderLine, Shipment, ShipmentState
+from channel.models import (
+    CreditMemo,
+    CreditMemoState,
+    Operation,
+    Order,
+    OrderLine,
+    Shipment,
+    ShipmentState,
+)
 from channel.services import audit
 from channel.services.errors import Conflict, InvalidRequest, NotFound
 from returns.models import (
@@ -731,6 +739,21 @@ def _after_qc(
             target=return_order.subject,
             payload={"returnOrderCode": return_order.return_order_code, "itemCodes": passed},
         )
+
+
+def refund_key_prefix(return_order_code: str) -> str:
+    """The start of the intent key of every credit memo made for this return."""
+    return f"return:{return_order_code}:"
+
+
+def return_refunds(return_order: ReturnOrder) -> list[CreditMemo]:
+    """The credit memos Magento made for this return's units (online or offline)."""
+    prefix = refund_key_prefix(return_order.return_order_code)
+    return list(
+        CreditMemo.objects.filter(
+            order=return_order.order, intent_key__startswith=prefix, state=CreditMemoState.CREATED
+        ).order_by("pk")
+    )
 
 
 def refund_items(item_codes: list[str]) -> list[dict[str, int]]:

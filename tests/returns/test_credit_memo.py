@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from channel import outbox
-from channel.models import AuditEvent, Operation, OperationState, Order
+from channel.models import AuditEvent, CreditMemo, Operation, OperationState, Order
 from channel.services.orders import order_upsert
 from returns import services
 from returns.models import ReturnItem
@@ -62,10 +65,15 @@ def test_it_refunds_the_passed_units_offline_without_shipping(
         "notify": False,
         "appendComment": True,
         "comment": {
-            "comment": f"Return R-1 (proxy operation {operation.pk})",
+            "comment": f"Proxy refund {CreditMemo.objects.get().intent_key}",
             "is_visible_on_front": 0,
         },
-        "arguments": {"shipping_amount": 0, "adjustment_positive": 0, "adjustment_negative": 0},
+        "arguments": {
+            "shipping_amount": 0,
+            "adjustment_positive": 0,
+            "adjustment_negative": 0,
+            "extension_attributes": {"return_to_stock_items": []},
+        },
     }
     assert ReturnItem.objects.get(item_code="R-1-1").magento_creditmemo_id == memo["entity_id"]
     assert ReturnItem.objects.get(item_code="R-1-2").magento_creditmemo_id is None
@@ -92,3 +100,33 @@ def test_no_credit_memo_for_failed_units(magento: MagentoSimulator, order: Order
         return_order_code="R-1", items=[QcInput("R-1-1", "FAIL", qc_reason="DAMAGED")]
     )
     assert not Operation.objects.filter(kind="magento.refund_return").exists()
+
+
+def test_a_prepaid_return_is_refunded_online_and_the_amount_shows_in_admin(
+    magento: MagentoSimulator, settings: pytest.FixtureRequest, admin_client: Client
+) -> None:
+    settings.RETURNS_CREDIT_MEMO = True
+    magento.prepaid_methods = {"razorpay"}
+    raw = magento.add_order([{"sku": "SKU-1", "qty": 2, "price": 1180}], payment_method="razorpay")
+    magento.ship(raw["entity_id"])
+    mirrored = order_upsert(raw=magento.get_order(raw["entity_id"])).order
+    mirrored.location_code = "WH1"
+    mirrored.save()
+    ret = services.return_create(
+        forward_order_code=mirrored.order_code,
+        return_order_code="R-9",
+        order_type="CUSTOMER_RETURN",
+        items=[ItemInput("SKU-1", "Too small", quantity=1)],
+        actor="test",
+    ).return_order
+    services.return_mark_sent(return_order_code="R-9")
+    services.return_record_qc(return_order_code="R-9", items=[QcInput("R-9-1", "PASS")])
+    operation = Operation.objects.get(kind="magento.refund_return")
+    assert run(operation) == OperationState.DONE
+    (memo,) = magento.creditmemos.values()
+    assert memo["transaction_id"] and memo["grand_total"] == 1180
+    assert magento.calls("POST", r"/invoice/\d+/refund$")
+    stored = CreditMemo.objects.get()
+    assert (stored.online, stored.grand_total) == (True, Decimal("1180.00"))
+    page = admin_client.get(f"/admin/returns/returnorder/{ret.pk}/change/")
+    assert "1180.00 online (Magento credit memo 000000001)" in page.content.decode()
