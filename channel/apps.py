@@ -34,6 +34,7 @@ def _register_admin() -> None:
         orders,
         outbox,
         records,
+        refunds,
         shipments,
         shipping,
     )

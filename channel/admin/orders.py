@@ -10,7 +10,10 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin.base import ReadOnlyMixin
+from channel.admin.refunds import CreditMemoInline
 from channel.models import (
+    CreditMemo,
+    CreditMemoState,
     Operation,
     OperationState,
     Order,
@@ -58,6 +61,23 @@ class HasFailedOperationsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RefundFailedFilter(admin.SimpleListFilter):
+    title = "refunds"
+    parameter_name = "refund"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("failed", "Refund failed"), ("refunded", "Refunded")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "failed":
+            failed = CreditMemo.objects.filter(state=CreditMemoState.FAILED).values("order_id")
+            return queryset.filter(pk__in=failed)
+        if self.value() == "refunded":
+            made = CreditMemo.objects.filter(state=CreditMemoState.CREATED).values("order_id")
+            return queryset.filter(pk__in=made)
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
@@ -79,6 +99,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "location_code",
         "payment_method",
         "magento_created_at",
+        RefundFailedFilter,
     )
     # Any code support staff may have in hand finds the order.
     search_fields = (
@@ -95,7 +116,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "=returns__awb_number",
     )
     date_hierarchy = "magento_created_at"
-    inlines = [OrderLineInline]
+    inlines = [OrderLineInline, CreditMemoInline]
     readonly_fields = [f.name for f in Order._meta.fields]
     fieldsets = [
         (
