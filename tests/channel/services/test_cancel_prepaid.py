@@ -6,11 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from channel.models import AuditEvent, CreditMemo, CreditMemoState, Order, OrderLifecycle
+from channel import outbox
+from channel.models import (
+    AuditEvent,
+    CreditMemo,
+    CreditMemoState,
+    Operation,
+    OperationState,
+    Order,
+    OrderLifecycle,
+)
 from channel.services.orders import order_upsert
 from simulators.magento import MagentoSimulator
+from simulators.omni import OmniSimulator
 
 pytestmark = pytest.mark.django_db
 URL = "/api/omni/orders/cancel"
@@ -148,3 +159,33 @@ def test_an_order_not_paid_online_is_cancelled_as_before(
     assert cancel(api, order, 3).json() == {"hasError": False, "errorMessage": ""}
     assert magento.get_order(order.entity_id)["state"] == "canceled"
     assert not CreditMemo.objects.exists()
+
+
+def test_a_partly_cancelled_prepaid_order_completes_without_a_remainder_cancel(
+    api: APIClient, magento: MagentoSimulator, omni: OmniSimulator, settings: Any
+) -> None:
+    settings.OMNI_PUSH_ORDERS = False
+    order = prepaid(magento)
+    assert cancel(api, order, 1).status_code == 200
+    body = {
+        "orderCode": order.order_code,
+        "locationCode": "WH1",
+        "shipmentId": 1,
+        "shipmentItems": [{"channelSkuCode": "SKU-1", "quantityToPack": 2}],
+    }
+    code = api.post("/api/omni/shipments/pack", body, format="json").json()["shipmentCode"]
+    item = {"orderCode": order.order_code, "shipmentCode": code, "gatePassCode": "G1"}
+    item["packBoxDetailsList"] = [{"boxId": 1, "awbNumber": "AWB1"}]
+    handover = {"locationCode": "WH1", "handoverItems": [item]}
+    assert api.post("/api/omni/handover", handover, format="json").status_code == 200
+    for _ in range(5):
+        Operation.objects.filter(state=OperationState.PENDING).update(
+            next_attempt_at=timezone.now()
+        )
+        outbox.run_due()
+    assert not Operation.objects.exclude(state=OperationState.DONE).exists()
+    assert not Operation.objects.filter(kind="magento.cancel_remainder").exists()
+    assert magento.calls("POST", "/cancel$") == []
+    assert len(magento.invoices_for(order.entity_id)) == 1  # the one made at placement
+    assert len(magento.creditmemos_for(order.entity_id)) == 1
+    assert magento.get_order(order.entity_id)["state"] == "complete"
