@@ -278,7 +278,12 @@ def _cancel_in_magento(order: Order, before: dict[int, int], location_code: str 
 
 
 def made_any(order: Order) -> bool:
-    return order.credit_memos.filter(purpose=CreditMemoPurpose.CANCELLATION).exists()
+    """A cancellation credit memo was (or may have been) made in Magento."""
+    return (
+        order.credit_memos.filter(purpose=CreditMemoPurpose.CANCELLATION)
+        .exclude(state=CreditMemoState.FAILED)
+        .exists()
+    )
 
 
 def _cancellable(order: Order) -> bool:

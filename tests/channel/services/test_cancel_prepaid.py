@@ -189,3 +189,18 @@ def test_a_partly_cancelled_prepaid_order_completes_without_a_remainder_cancel(
     assert len(magento.invoices_for(order.entity_id)) == 1  # the one made at placement
     assert len(magento.creditmemos_for(order.entity_id)) == 1
     assert magento.get_order(order.entity_id)["state"] == "complete"
+
+
+def test_a_full_cancellation_whose_refund_magento_refuses_restores_the_quantities(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    order = prepaid(magento)
+    magento.hold(order.entity_id)
+    response = cancel(api, order, 3)
+    assert response.status_code == 409
+    assert "A creditmemo can not be created" in response.json()["errorMessage"]
+    assert order.lines.get().qty_cancelled_by_omni == 0
+    magento.unhold(order.entity_id)
+    assert cancel(api, order, 3).status_code == 200  # Omni asks again: the same intent, refunded
+    assert CreditMemo.objects.get().state == CreditMemoState.CREATED
+    assert len(magento.creditmemos_for(order.entity_id)) == 1
