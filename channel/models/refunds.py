@@ -35,6 +35,9 @@ class CreditMemo(models.Model):
     state = models.CharField(
         max_length=16, choices=CreditMemoState.choices, default=CreditMemoState.PENDING
     )
+    refund_shipping = models.BooleanField(
+        default=False, help_text="The shipping still paid is refunded too (a full cancellation)"
+    )
     online = models.BooleanField(
         default=False, help_text="Refunded through the payment gateway (invoice captured online)"
     )

@@ -117,7 +117,7 @@ def _settle_refunds(order: Order, client: MagentoClient, *, full: bool) -> list[
         purpose=CreditMemoPurpose.CANCELLATION, state=CreditMemoState.PENDING
     )
     for memo in pending:
-        made.append(refunds.creditmemo_make(memo=memo, client=client, refund_shipping=full))
+        made.append(refunds.creditmemo_make(memo=memo, client=client))
     order = sync.refresh_order(order, client=client)
     items = _owed_refunds(order)
     if items:
@@ -126,8 +126,9 @@ def _settle_refunds(order: Order, client: MagentoClient, *, full: bool) -> list[
             purpose=CreditMemoPurpose.CANCELLATION,
             key=f"cancel:{order.entity_id}:{digest(_omni_cancelled(order))}",
             items=items,
+            refund_shipping=full,
         )
-        made.append(refunds.creditmemo_make(memo=memo, client=client, refund_shipping=full))
+        made.append(refunds.creditmemo_make(memo=memo, client=client))
     if made:
         _record_refunds(order, made)
     return made

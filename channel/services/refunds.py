@@ -27,11 +27,17 @@ def marker(memo: CreditMemo) -> str:
 
 
 def creditmemo_intent(
-    *, order: Order, purpose: str, key: str, items: list[dict[str, int]]
+    *,
+    order: Order,
+    purpose: str,
+    key: str,
+    items: list[dict[str, int]],
+    refund_shipping: bool = False,
 ) -> CreditMemo:
-    """The refund intent `key` (created once; the first items asked are kept)."""
+    """The refund intent `key` (created once; what was asked first is kept)."""
+    defaults = {"order": order, "purpose": purpose, "items": items}
     memo, _ = CreditMemo.objects.get_or_create(
-        intent_key=key, defaults={"order": order, "purpose": purpose, "items": items}
+        intent_key=key, defaults={**defaults, "refund_shipping": refund_shipping}
     )
     return memo
 
@@ -72,9 +78,7 @@ def refund_way(client: MagentoClient, memo: CreditMemo) -> tuple[bool, int | Non
     return False, None
 
 
-def creditmemo_make(
-    *, memo: CreditMemo, client: MagentoClient, refund_shipping: bool = False
-) -> CreditMemo:
+def creditmemo_make(*, memo: CreditMemo, client: MagentoClient) -> CreditMemo:
     """Make sure Magento has the credit memo of this intent; raises MagentoError (recorded on
     the memo: pending while it may still work, failed when Magento refused)."""
     memo = CreditMemo.objects.select_related("order").get(pk=memo.pk)
@@ -82,7 +86,7 @@ def creditmemo_make(
         return memo
     found = creditmemo_find(client, memo)
     if found is None:
-        memo_id = _create(client, memo, refund_shipping)
+        memo_id = _create(client, memo)
         found = client.get_creditmemo(memo_id)
     return creditmemo_record(memo=memo, raw=found)
 
@@ -98,11 +102,11 @@ def _arguments(refund_shipping: bool) -> dict[str, Any]:
     return arguments
 
 
-def _create(client: MagentoClient, memo: CreditMemo, refund_shipping: bool) -> int:
+def _create(client: MagentoClient, memo: CreditMemo) -> int:
     online, invoice_id = refund_way(client, memo)
     CreditMemo.objects.filter(pk=memo.pk).update(online=online, magento_invoice_id=invoice_id)
     memo.online, memo.magento_invoice_id = online, invoice_id
-    items, arguments = magento_items(memo), _arguments(refund_shipping)
+    items, arguments = magento_items(memo), _arguments(memo.refund_shipping)
     try:
         if online and invoice_id is not None:
             return client.refund_invoice(
