@@ -46,9 +46,14 @@ class CreditMemo(models.Model):
     creditmemo_number = models.CharField(max_length=64, blank=True, db_index=True)
     grand_total = models.DecimalField(**MONEY)
     last_error = models.TextField(blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="An attempt is talking to Magento until then"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        get_user=history_user, excluded_fields=["updated_at", "claimed_until"]
+    )
 
     def __str__(self) -> str:
         return self.creditmemo_number or f"credit memo for {self.intent_key} ({self.state})"

@@ -9,11 +9,15 @@ offline (`POST /V1/order/{id}/refund`). `return_to_stock_items` stays empty: Omn
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channel.integrations.magento import MagentoClient, MagentoError
@@ -84,11 +88,32 @@ def creditmemo_make(*, memo: CreditMemo, client: MagentoClient) -> CreditMemo:
     memo = CreditMemo.objects.select_related("order").get(pk=memo.pk)
     if memo.state == CreditMemoState.CREATED:
         return memo
-    found = creditmemo_find(client, memo)
-    if found is None:
-        memo_id = _create(client, memo)
-        found = client.get_creditmemo(memo_id)
-    return creditmemo_record(memo=memo, raw=found)
+    with _claimed(memo):
+        found = creditmemo_find(client, memo)
+        if found is None:
+            memo_id = _create(client, memo)
+            found = client.get_creditmemo(memo_id)
+        return creditmemo_record(memo=memo, raw=found)
+
+
+CLAIM_SECONDS = 120  # longer than any attempt (the Magento read timeout)
+
+
+@contextmanager
+def _claimed(memo: CreditMemo) -> Iterator[None]:
+    """One attempt at a time per intent: a duplicate request running at the same moment would
+    not see the other's credit memo yet and make a second one."""
+    now = timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    claimed = CreditMemo.objects.filter(free, pk=memo.pk).update(
+        claimed_until=now + timedelta(seconds=CLAIM_SECONDS)
+    )
+    if not claimed:
+        raise MagentoError("Another attempt at this refund is talking to Magento", transient=True)
+    try:
+        yield
+    finally:
+        CreditMemo.objects.filter(pk=memo.pk).update(claimed_until=None)
 
 
 def _arguments(refund_shipping: bool) -> dict[str, Any]:

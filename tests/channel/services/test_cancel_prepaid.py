@@ -3,6 +3,7 @@ memo (online when the invoice was captured online), the rest is cancelled; never
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -204,3 +205,20 @@ def test_a_full_cancellation_whose_refund_magento_refuses_restores_the_quantitie
     assert cancel(api, order, 3).status_code == 200  # Omni asks again: the same intent, refunded
     assert CreditMemo.objects.get().state == CreditMemoState.CREATED
     assert len(magento.creditmemos_for(order.entity_id)) == 1
+
+
+def test_a_duplicate_arriving_while_the_refund_is_being_made_makes_none(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    order = prepaid(magento)
+    magento.hold(order.entity_id)
+    assert cancel(api, order, 1).status_code == 409  # the intent exists now (refused)
+    magento.unhold(order.entity_id)
+    CreditMemo.objects.update(claimed_until=timezone.now() + timedelta(seconds=60))
+    response = cancel(api, order, 1)  # as if another request were talking to Magento
+    assert response.status_code == 503
+    assert magento.creditmemos_for(order.entity_id) == []
+    CreditMemo.objects.update(claimed_until=None)  # that attempt ended
+    assert cancel(api, order, 1).status_code == 200
+    assert len(magento.creditmemos_for(order.entity_id)) == 1
+    assert CreditMemo.objects.get().claimed_until is None
