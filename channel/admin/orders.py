@@ -16,7 +16,7 @@ from channel.models import (
     Order,
     OrderLine,
 )
-from channel.services import sync, timeline
+from channel.services import orders, sync, timeline
 
 
 class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
@@ -71,9 +71,11 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "grand_total",
         "magento_created_at",
         "pushed_to_omni_at",
+        "not_sent_reason",
     )
     list_filter = (
         "lifecycle",
+        "not_sent_reason",
         "magento_state",
         "magento_status",
         "location_code",
@@ -112,6 +114,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
                         "acknowledged_at",
                         "pushed_to_omni_at",
                     ),
+                    ("not_sent_reason", "backfill_run"),
                     "data_errors",
                     "notes",
                 ]
@@ -127,7 +130,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         ),
     ]
     show_full_result_count = False
-    actions = ["repull_from_magento"]
+    actions = ["repull_from_magento", "reconsider_sending"]
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
@@ -144,6 +147,11 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
             self.message_user(
                 request, f"Magento refused or did not answer for {error}", messages.ERROR
             )
+
+    @admin.action(description="Decide again whether to send to Omni (after a settings fix)")
+    def reconsider_sending(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        sent = sum(orders.order_reconsider(order) for order in queryset[:200])
+        self.message_user(request, f"{sent} order(s) sent to Omni or on their way.")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
