@@ -31,6 +31,10 @@ knob                           default      meaning
 ``oauth_*``                    see init     OAuth 1.0a integration credentials
 ``oauth_verify_signature``     True         check the HMAC-SHA256/SHA1 signature
 ``token_acl``                  {}           token -> set of ACL ids it may use (else all)
+``ims``                        None         a fake Adobe IMS (``simulators.ims``) whose tokens
+                                            are accepted as Bearer (with ``x-api-key`` and
+                                            ``x-gw-ims-org-id``)
+``ims_only``                   False        Cloud Service: refuse every other credential
 =============================  ===========  ===================================================
 
 Builder API (for tests): :meth:`MagentoSimulator.add_product`, :meth:`MagentoSimulator.add_order`
