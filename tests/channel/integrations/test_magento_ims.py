@@ -146,3 +146,23 @@ def test_a_cloud_service_refuses_integration_tokens(
     with pytest.raises(MagentoError) as caught:
         MagentoClient().get_order(magento.add_order()["entity_id"])
     assert caught.value.status == 401
+
+
+def test_the_fake_magento_and_ims_on_loopback_as_the_demo_runs_them(settings) -> None:
+    from simulators.base import serve
+    from simulators.demo import DEMO_IMS_CLIENT, DEMO_IMS_ORG, DEMO_IMS_SECRET
+
+    magento = MagentoSimulator()
+    ims = ImsSimulator(clients={DEMO_IMS_CLIENT: DEMO_IMS_SECRET}, org_id=DEMO_IMS_ORG)
+    magento.ims, magento.ims_only = ims, True
+    magento.add_order()
+    with serve(magento) as m, serve(ims) as i:
+        settings.MAGENTO_BASE_URL = f"{m.base_url}/rest/default"
+        settings.MAGENTO_AUTH_MODE = "ims"
+        settings.IMS_TOKEN_URL = f"{i.base_url}/ims/token/v3"
+        settings.IMS_CLIENT_ID, settings.IMS_ORG_ID = DEMO_IMS_CLIENT, DEMO_IMS_ORG
+        settings.IMS_CLIENT_SECRET = DEMO_IMS_SECRET
+        forget_ims_token()
+        assert sync_magento().errors == []
+    forget_ims_token()
+    assert Order.objects.count() == 1 and ims.issued() == 1
