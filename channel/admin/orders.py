@@ -148,10 +148,17 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
                 request, f"Magento refused or did not answer for {error}", messages.ERROR
             )
 
-    @admin.action(description="Decide again whether to send to Omni (after a settings fix)")
+    @admin.action(
+        description="Decide again whether to send to Omni (after a settings fix)",
+        permissions=["reconsider_sending"],
+    )
     def reconsider_sending(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         sent = sum(orders.order_reconsider(order) for order in queryset[:200])
         self.message_user(request, f"{sent} order(s) sent to Omni or on their way.")
+
+    def has_reconsider_sending_permission(self, request: HttpRequest) -> bool:
+        """Support staff (who may replay operations), not auditors."""
+        return request.user.has_perm("channel.replay_operation")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

@@ -327,3 +327,16 @@ def test_healthz_reports_missing_settings_and_a_stale_intake(settings) -> None:
     outbox.touch_flow("intake", success=True)
     assert health.intake_stale() == ""
     assert Client().get("/healthz").json()["healthy"] is True
+
+
+def test_omni_asking_for_an_order_of_another_store_finds_none(
+    magento: MagentoSimulator, settings
+) -> None:
+    from channel.services.errors import NotFound
+
+    settings.MAGENTO_STORE_IDS = ["2"]
+    other = magento.add_order(store_id=1)
+    with pytest.raises(NotFound):
+        order_reads.order_fresh(other["increment_id"])
+    mine = magento.add_order(store_id=2)
+    assert order_reads.order_fresh(mine["increment_id"])[0].store_id == 2
