@@ -357,7 +357,7 @@ class MagentoClient:
                 "POST",
                 settings.IMS_TOKEN_URL,
                 context=context,
-                timeout=self.timeout,
+                timeout=self._budgeted_timeout("POST", "IMS token"),
                 form=form,
                 secret_response=True,
             )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from channel.integrations.magento import MagentoClient, MagentoError, SearchFilter
@@ -120,16 +120,15 @@ def _take_page(result: BackfillResult, items: list[dict]) -> None:
     mirrored = {o.entity_id: o for o in Order.objects.filter(entity_id__in=ids)}
     sent = _sent(ids)
     attempted = []
-    with transaction.atomic():
-        for raw in items:
-            run.read += 1
-            entity_id = int(raw["entity_id"])
-            if entity_id in sent or not _would_push(raw, mirrored.get(entity_id)):
-                run.skipped += 1
-                continue
+    for raw in items:
+        run.read += 1
+        entity_id = int(raw["entity_id"])
+        if entity_id in sent or not _would_push(raw, mirrored.get(entity_id)):
+            run.skipped += 1
+        else:
             attempted.append(raw)
-            if not run.dry_run:
-                orders.order_upsert(raw=raw, backfill=run, known=mirrored.get(entity_id))
+    if not run.dry_run:
+        _take(run, attempted, mirrored)
     taken = attempted
     if not run.dry_run:  # what the upserts really queued (Magento may have changed meanwhile)
         now_sent = _sent(ids) - sent
@@ -137,6 +136,22 @@ def _take_page(result: BackfillResult, items: list[dict]) -> None:
         run.skipped += len(attempted) - len(taken)
     for raw in taken:
         _count(result, raw)
+
+
+def _take(run: BackfillRun, raws: list[dict], mirrored: dict[int, Order]) -> None:
+    """Mirror (new ones in bulk) and push; a concurrent sync that got first: one at a time."""
+    new = [raw for raw in raws if int(raw["entity_id"]) not in mirrored]
+    with transaction.atomic():
+        for raw in raws:
+            known = mirrored.get(int(raw["entity_id"]))
+            if known is not None:
+                orders.order_upsert(raw=raw, backfill=run, known=known)
+        try:
+            with transaction.atomic():
+                orders.orders_create(raws=new, backfill=run)
+        except IntegrityError:
+            for raw in new:
+                orders.order_upsert(raw=raw, backfill=run)
 
 
 def _sent(ids: list[int]) -> set[int]:

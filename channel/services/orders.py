@@ -113,8 +113,11 @@ def _same(instance: Order | OrderLine, values: dict[str, Any]) -> bool:
     return all(getattr(instance, name) == value for name, value in values.items())
 
 
-def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list[UpsertResult]:
-    """Mirror Magento orders that are not in the mirror yet, many at a time (the sync's pages).
+def orders_create(
+    *, raws: list[dict[str, Any]], actor: str = "magento", backfill: BackfillRun | None = None
+) -> list[UpsertResult]:
+    """Mirror Magento orders that are not in the mirror yet, many at a time (the sync's pages;
+    a backfill's, which takes them from before go-live on purpose).
 
     For each order the same rows as `order_upsert` writes for a new one (the order, its lines, a
     history row, the `order.mirrored` entry and the push to Omni), in six statements for the lot
@@ -127,9 +130,9 @@ def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list
     for raw in raws:
         data = mapping.map_order(raw)
         if any(line.quantities["qty_canceled"] for line in data.lines):
-            results.append(order_upsert(raw=raw, actor=actor))
+            results.append(order_upsert(raw=raw, actor=actor, backfill=backfill))
         else:
-            built.append(_new_order(data, start))
+            built.append(_new_order(data, start, backfill))
     with transaction.atomic():
         _insert_orders([order for order, _ in built])
         Order.history.bulk_history_create([order for order, _ in built])
@@ -147,8 +150,10 @@ def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list
     return results + [UpsertResult(order, created=True, changed=True) for order, _ in built]
 
 
-def _new_order(data: mapping.OrderData, start: Any) -> tuple[Order, list[OrderLine]]:
-    order = Order(**_order_values(data), fetched_at=timezone.now())
+def _new_order(
+    data: mapping.OrderData, start: Any, backfill: BackfillRun | None = None
+) -> tuple[Order, list[OrderLine]]:
+    order = Order(**_order_values(data), fetched_at=timezone.now(), backfill_run=backfill)
     shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
     lines = [
         OrderLine(item_id=src.item_id, **line_values(src, position, shipping[src.item_id]))
