@@ -127,10 +127,10 @@ def _take_page(result: BackfillResult, items: list[dict]) -> None:
             run.skipped += 1
         else:
             attempted.append(raw)
+    taken = attempted
     if not run.dry_run:
         _take(run, attempted, mirrored)
-    taken = attempted
-    if not run.dry_run:  # what the upserts really queued (Magento may have changed meanwhile)
+        # What was really queued (Magento may have changed an order since it was read).
         now_sent = _sent(ids) - sent
         taken = [raw for raw in attempted if int(raw["entity_id"]) in now_sent]
         run.skipped += len(attempted) - len(taken)

@@ -340,3 +340,19 @@ def test_omni_asking_for_an_order_of_another_store_finds_none(
         order_reads.order_fresh(other["increment_id"])
     mine = magento.add_order(store_id=2)
     assert order_reads.order_fresh(mine["increment_id"])[0].store_id == 2
+
+
+def test_a_backfill_stopped_by_magento_is_run_again_and_pushes_nothing_twice(
+    live: datetime, magento: MagentoSimulator, omni: OmniSimulator, settings
+) -> None:
+    settings.MAGENTO_PAGE_SIZE = 2
+    made = [magento.add_order(created_at=f"2025-12-{day:02d} 08:00:00") for day in range(1, 6)]
+    magento.inject("GET", r"entity_id&.*condition_type\]=gt", "status", status=503)
+    first = backfill.backfill(since=datetime(2025, 12, 1, tzinfo=UTC))
+    assert (first.run.state, first.run.pushed, first.run.read) == ("failed", 2, 2)
+    assert first.run.error and first.run.finished_at is not None
+    second = backfill.backfill(since=datetime(2025, 12, 1, tzinfo=UTC))
+    outbox.run_due()
+    assert second.run.state == "done" and second.run.skipped == 2 and second.run.pushed == 3
+    assert codes_at_omni(omni) == {o["increment_id"] for o in made}
+    assert Operation.objects.filter(kind=orders.PUSH_ORDER).count() == 5
