@@ -53,6 +53,9 @@ def base_env(**extra: str) -> dict[str, str]:
         "OMNI_AUTH_USERNAME": OMNI_AUTH["username"],
         "OMNI_AUTH_PASSWORD": OMNI_AUTH["password"],
         "OMNI_AUTH_DOMAIN": OMNI_AUTH["domain"],
+        # The fake shop's orders are older than the bench database's go-live moment (its first
+        # migrate): take them all, as a backfill would.
+        "SYNC_START": os.environ.get("SYNC_START", "2000-01-01 00:00:00"),
     }
     env.update(extra)
     return env

@@ -29,6 +29,7 @@ def _register_admin() -> None:
     from channel.admin import (  # noqa: F401
         apikeys,
         documents,
+        intake,
         inventory,
         invoices,
         orders,

@@ -218,7 +218,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Magento -----------------------------------------------------------------------------------
 MAGENTO_BASE_URL = env_str("MAGENTO_BASE_URL", "").rstrip("/")
-MAGENTO_AUTH_MODE = env_choice("MAGENTO_AUTH_MODE", "bearer", ("bearer", "oauth1", "admin"))
+MAGENTO_AUTH_MODE = env_choice("MAGENTO_AUTH_MODE", "bearer", ("bearer", "oauth1", "admin", "ims"))
 MAGENTO_TOKEN = env_secret("MAGENTO_TOKEN")
 MAGENTO_CONSUMER_KEY = env_secret("MAGENTO_CONSUMER_KEY")
 MAGENTO_CONSUMER_SECRET = env_secret("MAGENTO_CONSUMER_SECRET")
@@ -226,12 +226,23 @@ MAGENTO_ACCESS_TOKEN = env_secret("MAGENTO_ACCESS_TOKEN")
 MAGENTO_ACCESS_TOKEN_SECRET = env_secret("MAGENTO_ACCESS_TOKEN_SECRET")
 MAGENTO_USERNAME = env_secret("MAGENTO_USERNAME")
 MAGENTO_PASSWORD = env_secret("MAGENTO_PASSWORD")
+# Adobe Commerce as a Cloud Service (MAGENTO_AUTH_MODE=ims): server-to-server OAuth credentials
+# from the Adobe Developer Console; the token comes from Adobe IMS (client_credentials grant).
+IMS_TOKEN_URL = env_str("IMS_TOKEN_URL", "https://ims-na1.adobelogin.com/ims/token/v3")
+IMS_CLIENT_ID = env_str("IMS_CLIENT_ID", "")  # also sent as x-api-key
+IMS_CLIENT_SECRET = env_secret("IMS_CLIENT_SECRET")
+IMS_SCOPES = env_str("IMS_SCOPES", "openid,AdobeID,additional_info.projectedProductContext")
+IMS_ORG_ID = env_str("IMS_ORG_ID", "")  # sent as x-gw-ims-org-id
+IMS_TOKEN_MARGIN_SECONDS = env_int("IMS_TOKEN_MARGIN_SECONDS", 300, minimum=0)  # refetch early
 MAGENTO_CONNECT_TIMEOUT = env_float("MAGENTO_CONNECT_TIMEOUT", 3.0)
 MAGENTO_READ_TIMEOUT = env_float("MAGENTO_READ_TIMEOUT", 8.0)  # inside an Omni request
 MAGENTO_BACKGROUND_READ_TIMEOUT = env_float("MAGENTO_BACKGROUND_READ_TIMEOUT", 30.0)
 MAGENTO_NEW_ORDER_STATUSES = env_list("MAGENTO_NEW_ORDER_STATUSES", "pending,processing,holded")
 MAGENTO_ACK_STATUS = env_str("MAGENTO_ACK_STATUS", "processing")
 MAGENTO_COD_METHODS = env_list("MAGENTO_COD_METHODS", "cashondelivery")
+# Prepaid payment methods. Empty: every method not in MAGENTO_COD_METHODS counts as prepaid; set,
+# an order paid otherwise (not COD, prepaid or offline) is not sent to Omni (reason: payment).
+MAGENTO_PREPAID_METHODS = env_list("MAGENTO_PREPAID_METHODS", "")
 # Payment methods whose invoice is created without capture (money not taken online); COD methods
 # are always offline. Every other method is captured online when the proxy invoices.
 MAGENTO_OFFLINE_PAYMENT_METHODS = env_list(
@@ -243,9 +254,19 @@ MAGENTO_PAGE_SIZE = env_int("MAGENTO_PAGE_SIZE", 100, minimum=1)
 MAGENTO_STOCK_MODE = env_choice("MAGENTO_STOCK_MODE", "legacy", ("legacy", "msi"))
 MAGENTO_SOURCE_MAP = env_map("MAGENTO_SOURCE_MAP", "")  # Omni location -> MSI source_code
 MAGENTO_SOURCE_ITEMS_CHUNK = env_int("MAGENTO_SOURCE_ITEMS_CHUNK", 20, minimum=1)  # input limit
-MAGENTO_STORE_ID = env_str("MAGENTO_STORE_ID", "")  # restrict intake to one store_id
+# Store ids whose orders are taken (comma-separated; empty = all). The store code in
+# MAGENTO_BASE_URL does not filter sales reads. MAGENTO_STORE_ID (one id) is the older spelling.
+MAGENTO_STORE_IDS = env_list("MAGENTO_STORE_IDS", env_str("MAGENTO_STORE_ID", ""))
+# Per store: Omni location of its orders (store_id:location; else OMNI_LOCATION_CODE) and the
+# currency its orders must be in (store_id:currency; another one is not sent: reason currency).
+MAGENTO_STORE_LOCATIONS = env_map("MAGENTO_STORE_LOCATIONS", "")
+MAGENTO_STORE_CURRENCIES = env_map("MAGENTO_STORE_CURRENCIES", "")
 SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
-SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
+# First created_at to take, `YYYY-MM-DD HH:MM:SS` UTC. Empty: the go-live moment (stored by the
+# first migrate, shown in admin); older orders only come through `sync_magento --backfill`.
+SYNC_START = env_str("SYNC_START", "")
+# /healthz is unhealthy when order intake has not succeeded for this long (0: not checked).
+HEALTH_SYNC_MAX_AGE_MINUTES = env_int("HEALTH_SYNC_MAX_AGE_MINUTES", 30, minimum=0)
 ORDER_CODE_FIELD = env_choice("ORDER_CODE_FIELD", "increment_id", ("increment_id", "entity_id"))
 INVOICE_AT_PACK = env_bool("INVOICE_AT_PACK", True)
 # When the Magento shipment is created: at `handover` (the parcel leaves), or at `pack` so that a

@@ -10,6 +10,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
     parser.add_argument("--magento-port", type=int, default=8801)
     parser.add_argument("--omni-port", type=int, default=8802)
+    parser.add_argument("--ims-port", type=int, default=8803, help="the fake Adobe IMS")
     parser.add_argument("--seed-orders", type=int, default=40)
     parser.add_argument("--orders-per-minute", type=float, default=3)
     parser.add_argument("--proxy-url", default="", help="play Omni's warehouse against it")
@@ -17,6 +18,7 @@ def main() -> None:
     run_demo_simulators(
         magento_port=args.magento_port,
         omni_port=args.omni_port,
+        ims_port=args.ims_port,
         seed_orders=args.seed_orders,
         orders_per_minute=args.orders_per_minute,
         proxy_url=args.proxy_url,

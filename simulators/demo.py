@@ -19,12 +19,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulators.base import serve
+from simulators.ims import ImsSimulator
 from simulators.magento import MagentoSimulator
 from simulators.omni import OmniSimulator
 from simulators.samples import new_random_order, seed_magento
 
 log = logging.getLogger("demo")
 DEMO_MAGENTO_TOKEN = "demo-integration-token"
+# The demo's fake Adobe IMS (scripts/demo with DEMO_AUTH=ims): its client and organisation.
+DEMO_IMS_CLIENT, DEMO_IMS_SECRET, DEMO_IMS_ORG = "demo-client", "demo-ims-secret", "DEMO@AdobeOrg"
 DEMO_OMNI_USER, DEMO_OMNI_PASSWORD, DEMO_OMNI_DOMAIN = "demo", "demo-password", "demo"
 
 
@@ -134,17 +137,25 @@ def run_demo_simulators(
     proxy_url: str = "",
     api_key: str = "",
     run_seconds: float | None = None,
+    ims_port: int = 0,
 ) -> None:
     magento = MagentoSimulator()
     magento.integration_tokens.add(DEMO_MAGENTO_TOKEN)
+    ims = ImsSimulator(clients={DEMO_IMS_CLIENT: DEMO_IMS_SECRET}, org_id=DEMO_IMS_ORG)
+    magento.ims = ims  # its tokens are accepted too (MAGENTO_AUTH_MODE=ims)
     omni = OmniSimulator(
         auth_username=DEMO_OMNI_USER, auth_password=DEMO_OMNI_PASSWORD, auth_domain=DEMO_OMNI_DOMAIN
     )
     seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=1))
     player = OmniPlayer(proxy_url, api_key) if proxy_url and api_key else None
     rng = random.Random(42)
-    with serve(magento, port=magento_port) as m, serve(omni, port=omni_port) as o:
+    with (
+        serve(magento, port=magento_port) as m,
+        serve(omni, port=omni_port) as o,
+        serve(ims, port=ims_port) as i,
+    ):
         log.warning("demo Magento at %s/rest/default, demo Omni at %s", m.base_url, o.base_url)
+        log.warning("demo Adobe IMS at %s/ims/token/v3", i.base_url)
         started = time.monotonic()
         next_order = time.monotonic()
         while run_seconds is None or time.monotonic() - started < run_seconds:

@@ -19,7 +19,7 @@ from channel.models import (
     Order,
     OrderLine,
 )
-from channel.services import sync, timeline
+from channel.services import orders, sync, timeline
 
 
 class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
@@ -91,9 +91,11 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "grand_total",
         "magento_created_at",
         "pushed_to_omni_at",
+        "not_sent_reason",
     )
     list_filter = (
         "lifecycle",
+        "not_sent_reason",
         "magento_state",
         "magento_status",
         "location_code",
@@ -133,6 +135,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
                         "acknowledged_at",
                         "pushed_to_omni_at",
                     ),
+                    ("not_sent_reason", "backfill_run"),
                     "data_errors",
                     "notes",
                 ]
@@ -148,7 +151,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         ),
     ]
     show_full_result_count = False
-    actions = ["repull_from_magento"]
+    actions = ["repull_from_magento", "reconsider_sending"]
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
@@ -165,6 +168,18 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
             self.message_user(
                 request, f"Magento refused or did not answer for {error}", messages.ERROR
             )
+
+    @admin.action(
+        description="Decide again whether to send to Omni (after a settings fix)",
+        permissions=["reconsider_sending"],
+    )
+    def reconsider_sending(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        sent = sum(orders.order_reconsider(order) for order in queryset[:200])
+        self.message_user(request, f"{sent} order(s) sent to Omni or on their way.")
+
+    def has_reconsider_sending_permission(self, request: HttpRequest) -> bool:
+        """Support staff (who may replay operations), not auditors."""
+        return request.user.has_perm("channel.replay_operation")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

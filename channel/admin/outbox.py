@@ -116,4 +116,4 @@ class FlowStateAdmin(admin.ModelAdmin):
 
 @admin.register(SyncCursor)
 class SyncCursorAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("name", "value", "updated_at")
+    list_display = ("name", "value", "entity_id", "updated_at")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import requests
 from django.db.models import TextField, Value
@@ -136,26 +136,32 @@ def send(
     headers: dict[str, str] | None = None,
     auth: Any = None,
     secret_response: bool = False,
+    form: dict[str, str] | None = None,
 ) -> HttpResult:
-    """Send one request and record it. Raises TransportError when no answer came back."""
+    """Send one request and record it. Raises TransportError when no answer came back.
+    `form`: a form-encoded body instead of JSON (OAuth token endpoints)."""
     data = None if json_body is None else json.dumps(json_body)
     all_headers = {"Accept": "application/json", **(headers or {})}
     if data is not None:
         all_headers["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urlencode(form)
+        all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    recorded = data if form is None else urlencode(redaction.redact_data(form))
     started = time.monotonic()
     try:
         response = _session().request(
             method, url, data=data, params=params, headers=all_headers, auth=auth, timeout=timeout
         )
     except requests.Timeout as exc:
-        _record(method, url, params, data, context, started, None, "", f"timeout: {exc}")
+        _record(method, url, params, recorded, context, started, None, "", f"timeout: {exc}")
         raise TransportError(f"{method} {_path(url)} timed out", timed_out=True) from exc
     except requests.RequestException as exc:
-        _record(method, url, params, data, context, started, None, "", f"connection: {exc}")
+        _record(method, url, params, recorded, context, started, None, "", f"connection: {exc}")
         raise TransportError(f"{method} {_path(url)} failed: {exc}", timed_out=False) from exc
     text = response.text
-    recorded = "(secret, not recorded)" if secret_response and response.ok else text
-    _record(method, url, params, data, context, started, response.status_code, recorded, "")
+    answer = "(secret, not recorded)" if secret_response and response.ok else text
+    _record(method, url, params, recorded, context, started, response.status_code, answer, "")
     return HttpResult(
         status=response.status_code,
         text=text,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from requests_oauthlib import OAuth1
 
 from channel.integrations import http
@@ -115,6 +116,28 @@ def forget_admin_token() -> None:
     _admin_token.token = ""
 
 
+IMS_CACHE_KEY = "magento:ims-token"  # shared by the processes (the cache is Redis in production)
+
+
+class _ImsTokenCache:
+    """Adobe IMS access token of this process, with its expiry (epoch seconds, already shortened
+    by IMS_TOKEN_MARGIN_SECONDS); the cache shares it with the other processes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.token = ""
+        self.expires = 0.0
+
+
+_ims_token = _ImsTokenCache()
+
+
+def forget_ims_token() -> None:
+    """Drop the IMS token here and in the shared cache (Magento refused it)."""
+    _ims_token.token, _ims_token.expires = "", 0.0
+    cache.delete(IMS_CACHE_KEY)
+
+
 # The monotonic instant by which every Magento call of the current Omni request must be over.
 _deadline: ContextVar[float | None] = ContextVar("magento_deadline", default=None)
 MIN_CALL_SECONDS = 0.5  # below this, don't start a call that could not finish
@@ -180,8 +203,9 @@ class MagentoClient:
         if not self.base_url:
             raise MagentoError("MAGENTO_BASE_URL is not configured", needs_config=True)
         result = self._send(method, path, body, params)
-        if result.status == 401 and settings.MAGENTO_AUTH_MODE == "admin":
-            forget_admin_token()  # expired: fetch a new token once, then try again
+        if result.status == 401 and settings.MAGENTO_AUTH_MODE in ("admin", "ims"):
+            # expired (or revoked): fetch a new token once, then try again
+            forget_admin_token() if settings.MAGENTO_AUTH_MODE == "admin" else forget_ims_token()
             result = self._send(method, path, body, params)
         return self._parse(result, method, path)
 
@@ -254,7 +278,29 @@ class MagentoClient:
                 resource_owner_secret=settings.MAGENTO_ACCESS_TOKEN_SECRET,
                 signature_method=SIGNATURE_HMAC_SHA256,
             )
+        if mode == "ims":
+            return {
+                "Authorization": f"Bearer {self._cached_ims_token()}",
+                "x-api-key": settings.IMS_CLIENT_ID,
+                "x-gw-ims-org-id": settings.IMS_ORG_ID,
+            }, None
         return {"Authorization": f"Bearer {self._cached_admin_token()}"}, None
+
+    def _cached_ims_token(self) -> str:
+        with _ims_token.lock:
+            now = time.time()
+            if _ims_token.token and now < _ims_token.expires:
+                return _ims_token.token
+            shared = cache.get(IMS_CACHE_KEY)
+            if isinstance(shared, dict) and now < float(shared.get("expires", 0)):
+                _ims_token.token, _ims_token.expires = shared["token"], float(shared["expires"])
+                redaction.remember_secret(_ims_token.token)
+                return _ims_token.token
+            token, lifetime = self.ims_token()
+            usable = max(lifetime - settings.IMS_TOKEN_MARGIN_SECONDS, lifetime / 2)
+            _ims_token.token, _ims_token.expires = token, now + usable
+            cache.set(IMS_CACHE_KEY, {"token": token, "expires": now + usable}, max(1, int(usable)))
+            return token
 
     def _cached_admin_token(self) -> str:
         with _admin_token.lock:
@@ -294,6 +340,42 @@ class MagentoClient:
             status=result.status,
             transient=result.status >= 500,
             needs_config=result.status < 500,
+        )
+
+    def ims_token(self) -> tuple[str, float]:
+        """POST IMS_TOKEN_URL (Adobe IMS, client credentials) -> (access token, seconds valid).
+        Recorded like every call, with the client secret and the token masked."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": settings.IMS_CLIENT_ID,
+            "client_secret": settings.IMS_CLIENT_SECRET,
+            "scope": settings.IMS_SCOPES,
+        }
+        context = http.CallContext("adobe_ims", self.context.order_id, self.context.operation_id)
+        try:
+            result = http.send(
+                "POST",
+                settings.IMS_TOKEN_URL,
+                context=context,
+                timeout=self._budgeted_timeout("POST", "IMS token"),
+                form=form,
+                secret_response=True,
+            )
+        except http.TransportError as exc:
+            raise MagentoError(f"Adobe IMS did not answer: {exc}", transient=True) from exc
+        body = _safe_json(result)
+        if result.status == 200 and isinstance(body, dict) and body.get("access_token"):
+            token = str(body["access_token"])
+            redaction.remember_secret(token)
+            return token, float(body.get("expires_in") or 0)
+        detail = (
+            body.get("error_description") or body.get("error") if isinstance(body, dict) else ""
+        )
+        raise MagentoError(
+            f"Adobe IMS refused the token request (HTTP {result.status}): {detail or 'no detail'}",
+            status=result.status,
+            transient=result.status >= 500 or result.status == 429,
+            needs_config=400 <= result.status < 500 and result.status != 429,
         )
 
     def search_orders(self, params: list[tuple[str, str]]) -> dict[str, Any]:

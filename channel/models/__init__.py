@@ -12,8 +12,9 @@ from channel.models.fulfilment import (
     ShipmentLine,
     ShipmentState,
 )
+from channel.models.intake import BackfillRun, BackfillState, GoLive
 from channel.models.inventory import StockLevel, StockSource, StockState
-from channel.models.orders import MONEY, Order, OrderLifecycle, OrderLine
+from channel.models.orders import MONEY, NotSentReason, Order, OrderLifecycle, OrderLine
 from channel.models.outbox import (
     ErrorClass,
     Flow,
@@ -40,6 +41,10 @@ __all__ = [
     "OrderLifecycle",
     "Order",
     "OrderLine",
+    "NotSentReason",
+    "GoLive",
+    "BackfillRun",
+    "BackfillState",
     "SyncCursor",
     "Flow",
     "FlowState",

@@ -23,6 +23,18 @@ class OrderLifecycle(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class NotSentReason(models.TextChoices):
+    """Why a mirrored order was not sent to Omni (blank: sent, or on its way)."""
+
+    PUSH_OFF = "push_off", "Pushing to Omni is switched off (OMNI_PUSH_ORDERS)"
+    BEFORE_GO_LIVE = "before_go_live", "Created before go-live (take it with a backfill)"
+    STATUS = "status", "Status not in MAGENTO_NEW_ORDER_STATUSES"
+    VIRTUAL_ONLY = "virtual_only", "Only virtual or downloadable lines"
+    MAPPING_ERROR = "mapping_error", "Mapping error (see data errors)"
+    PAYMENT = "payment", "Payment method not configured (COD or prepaid)"
+    CURRENCY = "currency", "Currency is not the store's (MAGENTO_STORE_CURRENCIES)"
+
+
 class Order(models.Model):
     """One Magento order as the proxy last saw it, plus what Omni has done with it."""
 
@@ -49,6 +61,17 @@ class Order(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     pushed_to_omni_at = models.DateTimeField(null=True, blank=True)
+    not_sent_reason = models.CharField(
+        max_length=20, choices=NotSentReason.choices, blank=True, db_index=True
+    )
+    backfill_run = models.ForeignKey(
+        "channel.BackfillRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        help_text="The backfill that took this order from before go-live",
+    )
     data_errors = models.TextField(blank=True, help_text="Problems found while mapping the order")
     notes = models.TextField(blank=True, help_text="Lines not sent to Omni (virtual, downloadable)")
     raw = models.JSONField(default=dict, blank=True, help_text="Magento JSON of the last fetch")

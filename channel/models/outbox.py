@@ -13,6 +13,9 @@ class SyncCursor(models.Model):
 
     name = models.CharField(max_length=32, unique=True)
     value = models.DateTimeField()
+    entity_id = models.BigIntegerField(
+        default=0, help_text="Last order taken at `value` (the page cursor's tie-breaker)"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

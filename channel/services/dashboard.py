@@ -14,11 +14,13 @@ from django.utils import timezone
 from channel.models import (
     Flow,
     FlowState,
+    NotSentReason,
     Operation,
     OperationState,
     Order,
     OrderLifecycle,
 )
+from channel.services import golive
 
 OPEN_STATES = (OperationState.PENDING, OperationState.RUNNING)
 
@@ -96,7 +98,13 @@ def flows() -> list[Row]:
 
 
 def lifecycle() -> list[Row]:
-    counts = dict(Order.objects.values_list("lifecycle").annotate(Count("id")))
+    """Orders by lifecycle step; "New" counts only orders sent to Omni (or on their way)."""
+    not_sent = Order.objects.filter(lifecycle=OrderLifecycle.NEW).exclude(not_sent_reason="")
+    counts = dict(
+        Order.objects.exclude(pk__in=not_sent.values("pk"))
+        .values_list("lifecycle")
+        .annotate(Count("id"))
+    )
     return [
         Row(
             choice.label,
@@ -107,12 +115,35 @@ def lifecycle() -> list[Row]:
     ]
 
 
+def not_sent() -> list[Row]:
+    """Open orders mirrored but not sent to Omni, by reason, each linked to its order list."""
+    counts = dict(
+        Order.objects.filter(lifecycle=OrderLifecycle.NEW)
+        .exclude(not_sent_reason="")
+        .values_list("not_sent_reason")
+        .annotate(Count("id"))
+    )
+    return [
+        Row(
+            reason.label,
+            counts[reason.value],
+            _changelist(
+                "order", not_sent_reason__exact=reason.value, lifecycle__exact=OrderLifecycle.NEW
+            ),
+        )
+        for reason in NotSentReason
+        if counts.get(reason.value)
+    ]
+
+
 def dashboard_context() -> dict[str, Any]:
     return {
+        "go_live": golive.intake_start(),
         "dashboard": {
+            "not_sent": not_sent(),
             "backlog": backlog(),
             "failures": failures(),
             "flows": flows(),
             "lifecycle": lifecycle(),
-        }
+        },
     }

@@ -117,7 +117,10 @@ def _fetch_unknown(order_code: str) -> Order:
         raise NotFound(f"Order {order_code} is unknown.")
     try:
         found = MagentoClient(in_request=True).search_orders(
-            search_params([[SearchFilter(field, order_code)]], page_size=1, page=1)
+            # Only the configured stores (MAGENTO_STORE_IDS), as the intake
+            search_params(
+                [[SearchFilter(field, order_code)], *sync.store_filter()], page_size=1, page=1
+            )
         )
     except MagentoError:
         raise NotFound(f"Order {order_code} is unknown.") from None

@@ -13,11 +13,10 @@ from django.db.models import JSONField, Value, prefetch_related_objects
 from django.utils import timezone
 
 from channel import outbox
-from channel.models import AuditEvent, Order, OrderLifecycle, OrderLine
-from channel.services import audit, mapping
+from channel.models import AuditEvent, BackfillRun, NotSentReason, Order, OrderLifecycle, OrderLine
+from channel.services import audit, golive, mapping
 
 PUSH_ORDER = "omni.push_order"
-NOT_PUSHED = "Not sent to Omni: it has no line to ship (virtual or downloadable only)"
 CUSTOMER_CANCEL = "omni.customer_cancel"
 UPDATE_PROPERTIES = "omni.update_properties"
 
@@ -31,34 +30,43 @@ class UpsertResult:
 
 
 def order_upsert(
-    *, raw: dict[str, Any], actor: str = "magento", known: Order | None = None
+    *,
+    raw: dict[str, Any],
+    actor: str = "magento",
+    known: Order | None = None,
+    backfill: BackfillRun | None = None,
 ) -> UpsertResult:
     """Store one Magento order (keyed on entity_id) and queue what its changes require.
 
     Only rows whose values changed are written. Refreshing an order that Magento has not changed
     since (same `updated_at`, same values: Omni's single-order GET, the sync's overlap window)
     reads its lines once, without a lock, and touches `fetched_at`; the returned order carries
-    those lines. `known`: the mirrored order, when the caller has just read it.
+    those lines. `known`: the mirrored order, when the caller has just read it. `backfill`: the
+    run taking orders from before go-live on purpose (the order may then be pushed).
     """
     data = mapping.map_order(raw)
     unchanged = _refresh_unchanged(data, known)
     if unchanged is not None:
+        if backfill is not None:
+            order_reconsider(unchanged.order, backfill=backfill)
         return unchanged
     try:
-        return _upsert(data, actor)
+        return _upsert(data, actor, backfill)
     except IntegrityError:
         # Another sync inserted this new order between our look and our insert (two syncs at
         # once: the schedule and `manage.py sync_magento`); now it exists and is updated.
-        return _upsert(data, actor)
+        return _upsert(data, actor, backfill)
 
 
-def _upsert(data: mapping.OrderData, actor: str) -> UpsertResult:
+def _upsert(data: mapping.OrderData, actor: str, backfill: BackfillRun | None) -> UpsertResult:
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(entity_id=data.fields["entity_id"]).first()
         if order and order.magento_updated_at > data.fields["magento_updated_at"]:
             return UpsertResult(order, created=False, changed=False, stale=True)
         lines = list(order.lines.all()) if order else []
         before = _snapshot(order, lines)
+        if backfill is not None and (order is None or order.backfill_run_id is None):
+            data.fields["backfill_run"] = backfill
         order, created = _save_order(order, data)
         lines = _save_lines(order, data, lines)
         after = _snapshot(order, lines)
@@ -105,8 +113,11 @@ def _same(instance: Order | OrderLine, values: dict[str, Any]) -> bool:
     return all(getattr(instance, name) == value for name, value in values.items())
 
 
-def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list[UpsertResult]:
-    """Mirror Magento orders that are not in the mirror yet, many at a time (the sync's pages).
+def orders_create(
+    *, raws: list[dict[str, Any]], actor: str = "magento", backfill: BackfillRun | None = None
+) -> list[UpsertResult]:
+    """Mirror Magento orders that are not in the mirror yet, many at a time (the sync's pages;
+    a backfill's, which takes them from before go-live on purpose).
 
     For each order the same rows as `order_upsert` writes for a new one (the order, its lines, a
     history row, the `order.mirrored` entry and the push to Omni), in six statements for the lot
@@ -115,12 +126,13 @@ def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list
     raises IntegrityError (the caller falls back to `order_upsert`).
     """
     built, results = [], []
+    start = golive.intake_start()
     for raw in raws:
         data = mapping.map_order(raw)
         if any(line.quantities["qty_canceled"] for line in data.lines):
-            results.append(order_upsert(raw=raw, actor=actor))
+            results.append(order_upsert(raw=raw, actor=actor, backfill=backfill))
         else:
-            built.append(_new_order(data))
+            built.append(_new_order(data, start, backfill))
     with transaction.atomic():
         _insert_orders([order for order, _ in built])
         Order.history.bulk_history_create([order for order, _ in built])
@@ -129,29 +141,25 @@ def orders_create(*, raws: list[dict[str, Any]], actor: str = "magento") -> list
                 line.order = order
         OrderLine.objects.bulk_create([line for _, lines in built for line in lines])
         AuditEvent.objects.bulk_create([_mirrored(order, actor) for order, _ in built])
-        if settings.OMNI_PUSH_ORDERS:
-            new = [(o, lines) for o, lines in built if _is_new_order_status(o)]
-            pushes = {_push_key(o): o for o, lines in new if lines}
+        pushes = {_push_key(o): o for o, _ in built if not o.not_sent_reason}
+        if pushes:
             outbox.enqueue_new(PUSH_ORDER, orders_by_key=pushes)
-            AuditEvent.objects.bulk_create(
-                [
-                    AuditEvent(
-                        order=o, action="order.not_pushed", actor="system", message=NOT_PUSHED
-                    )
-                    for o, lines in new
-                    if not lines
-                ]
-            )
+        AuditEvent.objects.bulk_create(
+            [_not_pushed(o, o.not_sent_reason) for o, _ in built if _worth_noting(o)]
+        )
     return results + [UpsertResult(order, created=True, changed=True) for order, _ in built]
 
 
-def _new_order(data: mapping.OrderData) -> tuple[Order, list[OrderLine]]:
-    order = Order(**_order_values(data), fetched_at=timezone.now())
+def _new_order(
+    data: mapping.OrderData, start: Any, backfill: BackfillRun | None = None
+) -> tuple[Order, list[OrderLine]]:
+    order = Order(**_order_values(data), fetched_at=timezone.now(), backfill_run=backfill)
     shipping = mapping.shipping_per_unit(data.lines, order.shipping_incl_tax)
     lines = [
         OrderLine(item_id=src.item_id, **line_values(src, position, shipping[src.item_id]))
         for position, src in enumerate(data.lines)
     ]
+    order.not_sent_reason = golive.not_sent_reason(order, has_lines=bool(lines), start=start)
     return order, lines
 
 
@@ -293,12 +301,7 @@ def _describe_change(before: dict[str, Any], after: dict[str, Any]) -> str:
 def _queue_effects(
     order: Order, lines: list[OrderLine], before: dict[str, Any], after: dict[str, Any]
 ) -> None:
-    if not settings.OMNI_PUSH_ORDERS:
-        return
-    queued = _is_new_order_status(order) and _has_lines(order, lines, created=not before)
-    if queued:
-        queue_push(order)
-    if not (queued or _push_queued(order)):
+    if not _pushable(order, lines):
         return
     if _customer_cancelled(lines, before):
         queue_customer_cancel(order)
@@ -312,17 +315,53 @@ def _queue_effects(
         )
 
 
-def _is_new_order_status(order: Order) -> bool:
-    return order.magento_status in settings.MAGENTO_NEW_ORDER_STATUSES
-
-
-def _has_lines(order: Order, lines: list[OrderLine], *, created: bool) -> bool:
-    """An order with nothing to ship (virtual only) is not sent to Omni: Omni refuses it."""
-    if lines:
+def _pushable(order: Order, lines: list[OrderLine]) -> bool:
+    """Whether the order is (now) on its way to Omni: queued before, or queued now. When it may
+    not be sent, its reason is stored (and noted when it changes)."""
+    if not settings.OMNI_PUSH_ORDERS:
+        _set_reason(order, NotSentReason.PUSH_OFF)
+        return False
+    if order.pushed_to_omni_at or _push_queued(order):
+        _set_reason(order, "")
         return True
-    if created:
-        audit.record("order.not_pushed", order=order, message=NOT_PUSHED)
-    return False
+    reason = golive.not_sent_reason(order, has_lines=bool(lines))
+    _set_reason(order, reason)
+    if reason:
+        return False
+    queue_push(order)
+    return True
+
+
+def _set_reason(order: Order, reason: str) -> None:
+    if order.not_sent_reason == reason:
+        return
+    order.not_sent_reason = reason
+    Order.objects.filter(pk=order.pk).update(not_sent_reason=reason)
+    if _worth_noting(order):
+        _not_pushed(order, reason).save(force_insert=True)
+
+
+def _worth_noting(order: Order) -> bool:
+    """Not-sent reasons worth an entry on the order (switched-off pushing is not about it)."""
+    return order.not_sent_reason not in ("", NotSentReason.PUSH_OFF)
+
+
+def _not_pushed(order: Order, reason: str) -> AuditEvent:
+    label = NotSentReason(reason).label
+    return audit.entry(
+        "order.not_pushed", order=order, actor="system", message=f"Not sent to Omni: {label}"
+    )
+
+
+def order_reconsider(order: Order, *, backfill: BackfillRun | None = None) -> bool:
+    """Decide again whether a mirrored order goes to Omni (a backfill taking it, or support after
+    fixing the configuration); True when it is on its way."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if backfill is not None and order.backfill_run_id is None:
+            order.backfill_run = backfill
+            Order.objects.filter(pk=order.pk).update(backfill_run=backfill)
+        return _pushable(order, list(order.lines.all()))
 
 
 def _push_key(order: Order) -> str:

@@ -37,6 +37,10 @@ knob                           default      meaning
                                             courier AWB track and a ``shipping_label`` PDF
 ``courier_title/code``         Delhivery    the courier module's track title and carrier code
 ``courier_awb_prefix``         DLV          the courier module's AWB prefix
+``ims``                        None         a fake Adobe IMS (``simulators.ims``) whose tokens
+                                            are accepted as Bearer (with ``x-api-key`` and
+                                            ``x-gw-ims-org-id``)
+``ims_only``                   False        Cloud Service: refuse every other credential
 =============================  ===========  ===================================================
 
 Builder API (for tests): :meth:`MagentoSimulator.add_product`, :meth:`MagentoSimulator.add_order`

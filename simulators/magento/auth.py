@@ -83,8 +83,8 @@ class AuthMixin:
         scheme, _, credentials = req.headers.get("Authorization", "").strip().partition(" ")
         if scheme.lower() == "bearer":
             token = credentials.strip()
-            ok = self._bearer_ok(token)
-        elif scheme.lower() == "oauth":
+            ok = self._ims_ok(req, token) or (not self.ims_only and self._bearer_ok(token))
+        elif scheme.lower() == "oauth" and not self.ims_only:
             token = self.oauth_access_token
             ok = self._oauth_ok(req, credentials)
         else:
@@ -97,6 +97,15 @@ class AuthMixin:
         if expiry is not None:
             return expiry > self.now()
         return self.integration_bearer_allowed and token in self.integration_tokens
+
+    def _ims_ok(self, req: RecordedRequest, token: str) -> bool:
+        """An Adobe IMS access token, sent with its client id and the IMS organisation."""
+        if self.ims is None:
+            return False
+        client = self.ims.client_of(token)
+        if client is None or req.headers.get("x-api-key") != client:
+            return False
+        return not self.ims.org_id or req.headers.get("x-gw-ims-org-id") == self.ims.org_id
 
     def _oauth_ok(self, req: RecordedRequest, credentials: str) -> bool:
         params = parse_oauth_header(credentials)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulators.base import RecordedRequest, Route, SimResponse, Simulator, html_error
+from simulators.ims import ImsSimulator
 from simulators.magento.auth import AuthMixin, _unauthorized
 from simulators.magento.common import (
     ACL_CANCEL,
@@ -74,6 +75,10 @@ class MagentoSimulator(
         self.two_factor_enabled = False
         self.two_factor_providers = ["google"]
         self.integration_bearer_allowed = True
+        # Adobe Commerce as a Cloud Service: Bearer tokens of this fake IMS are accepted (with
+        # x-api-key = their client id and x-gw-ims-org-id); `ims_only` refuses any other token.
+        self.ims: ImsSimulator | None = None
+        self.ims_only = False
         self.admin_username = "admin"
         self.admin_password = "admin123"
         self.token_ttl_seconds = 3600.0

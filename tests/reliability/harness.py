@@ -144,6 +144,9 @@ def proxy_environment(
         "OMNI_AUTH_USERNAME": "omni-user",
         "OMNI_AUTH_PASSWORD": secrets.omni_password,
         "OMNI_AUTH_DOMAIN": "tenant",
+        # Tests add orders before the first sync, and a flushed test database has no go-live
+        # row until then: take every order, as tests/conftest.py does in-process.
+        "SYNC_START": "2000-01-01 00:00:00",
         **FAST,
     }
     return env | (extra or {})

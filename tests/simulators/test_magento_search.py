@@ -221,3 +221,23 @@ def test_it_searches_invoices_shipments_and_credit_memos_by_order(
         assert [d["order_id"] for d in response.json()["items"]] == [2]
         empty = client.get(f"{REST}/{path}", params=search(filters=[[("order_id", "1", "eq")]]))
         assert empty.json()["total_count"] == 0
+
+
+def test_it_pages_by_a_cursor_over_two_fields_with_or_and_two_sort_orders(
+    magento: MagentoSimulator, client: requests.Session
+) -> None:
+    """The proxy's keyset page: time >= T AND (time > T OR entity_id > X), sorted by both."""
+    for _ in range(3):
+        magento.add_order()  # ids 1-3 at the same second
+    magento.advance_clock(1)
+    magento.add_order()  # id 4 a second later
+    stamp = magento.get_order(1)["created_at"]
+    cursor = [
+        [("created_at", stamp, "gteq")],
+        [("created_at", stamp, "gt"), ("entity_id", "2", "gt")],
+    ]
+    sorts = [("created_at", "ASC"), ("entity_id", "ASC")]
+    response = client.get(f"{REST}/orders", params=search(cursor, sorts, page_size=10))
+    assert _ids(response) == [3, 4] and response.json()["total_count"] == 2
+    both = [("created_at", "ASC"), ("entity_id", "DESC")]
+    assert _ids(client.get(f"{REST}/orders", params=search(cursor[:1], both))) == [3, 2, 1, 4]

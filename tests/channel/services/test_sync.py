@@ -88,7 +88,7 @@ def test_a_5xx_during_sync_leaves_the_cursor_and_the_next_run_completes(
     for _ in range(5):
         simple(magento)
         magento.advance_clock(60)
-    magento.inject("GET", r"currentPage\]=2", "status", status=503)
+    magento.inject("GET", r"entity_id&.*condition_type\]=gt", "status", status=503)
     report = sync_magento()
     assert report.errors and Order.objects.count() == 2
     cursor = SyncCursor.objects.get(name="new_orders").value
@@ -104,7 +104,7 @@ def test_token_expiry_mid_sync_reauthenticates_once(magento: MagentoSimulator, s
     for _ in range(4):
         simple(magento)
         magento.advance_clock(60)
-    magento.inject("GET", r"currentPage\]=2", "status", status=401)
+    magento.inject("GET", r"entity_id&.*condition_type\]=gt", "status", status=401)
     assert sync_magento().errors == []
     assert Order.objects.count() == 4
     assert len(magento.calls("POST", "integration/admin/token")) == 2
