@@ -135,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# Every time in admin reads `2026-12-02 04:26:49 UTC` (config/formats/en replaces Django's formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"

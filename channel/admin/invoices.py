@@ -6,6 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin.base import ReadOnlyMixin
+from channel.admin.display import readable
 from channel.models import Invoice
 
 
@@ -30,5 +31,6 @@ class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "=order__order_code",
     )
     list_select_related = ("order", "shipment")
-    readonly_fields = [f.name for f in Invoice._meta.fields]
+    readonly_fields = readable([f.name for f in Invoice._meta.fields], as_json=("lines", "raw"))
+    exclude = ("lines", "raw")  # shown readably (readonly_fields)
     show_full_result_count = False

@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
 from channel.admin.base import pdf_response
+from channel.admin.display import readable
 from channel.models import (
     Courier,
     Shipment,
@@ -31,6 +32,7 @@ from channel.services.awb import (
 from channel.services.errors import DomainError
 
 ASSIGN_AWB = "channel.assign_awb"
+SHIPMENT_JSON = ("box_awbs", "dimensions", "pack_request")
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -81,7 +83,11 @@ class ShipmentAdmin(SimpleHistoryAdmin):
         "=magento_shipment_id",
     )
     list_select_related = ("order", "manifest_item__manifest")
-    readonly_fields = ("awb_tools",) + tuple(f.name for f in Shipment._meta.fields)
+    readonly_fields = readable(
+        ["awb_tools", *(f.name for f in Shipment._meta.fields)],
+        as_json=SHIPMENT_JSON,
+    )
+    exclude = SHIPMENT_JSON  # shown readably (readonly_fields)
     inlines = [ShipmentLineInline]
 
     @property
