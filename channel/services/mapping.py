@@ -231,7 +231,8 @@ def shipping_per_unit(lines: list[LineData], shipping_total: Decimal) -> dict[in
 # --- mirror -> Omni ------------------------------------------------------------------------------
 def outward_order(order: Any) -> dict[str, Any]:
     """Omni's Create Outward Order body for a mirrored order (contract 3.1)."""
-    location = settings.OMNI_LOCATION_CODE or None
+    # Once acknowledged, the order is at the location Omni named.
+    location = order.location_code or settings.OMNI_LOCATION_CODE or None
     order_time = order.magento_created_at
     return {
         "orderCode": order.order_code,

@@ -58,7 +58,10 @@ class OrderListView(APIView):
         ok=Output,
     )
     def get(self, request: Request) -> Response:
-        statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
+        # Magento's status codes are lowercase; `status=NEW` means `new`.
+        statuses = [
+            s.lower() for s in list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
+        ]
         created_from = time_param(request, "createdFrom")
         created_to = time_param(request, "createdTo")
         page, size = paging(request)
