@@ -14,6 +14,7 @@ class ProxyAdminSite(admin.AdminSite):
     site_title = "omni-magento-proxy"
     index_title = "Dashboard"
     index_template = "admin/proxy_index.html"
+    site_url = "/admin/"  # "View site": the dashboard (the API has no page at /)
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
