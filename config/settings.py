@@ -304,6 +304,8 @@ DOCUMENT_URL_TTL_SECONDS = env_int("DOCUMENT_URL_TTL_SECONDS", 86400, minimum=1)
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")
 AWB_LOW_STOCK_THRESHOLD = env_int("AWB_LOW_STOCK_THRESHOLD", 500, minimum=0)  # AWBs left
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 300, minimum=1)
+# Bearer token a Prometheus scraper sends to GET /metrics; unset: /metrics answers 404 (off).
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
 
 LOGGING = {
     "version": 1,
