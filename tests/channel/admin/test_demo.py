@@ -19,10 +19,28 @@ def test_demo_setup_prints_a_login_and_a_working_key(capsys, client) -> None:
     call_command("demo_data")
     call_command("demo_data")  # idempotent
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("admin login: demo / ")
-    assert client.login(username="demo", password=lines[0].split(" / ")[1])
-    response = client.get("/api/omni/orders", HTTP_X_API_KEY=lines[1])
-    assert response.status_code == 200
+    logins = {
+        line.split()[2]: (line.split()[4], line.split()[5])
+        for line in lines
+        if line.startswith("admin login: ")
+    }
+    assert {user: role for user, (_, role) in logins.items()} == {
+        "demo": "(superuser)",
+        "support": "(support)",
+        "auditor": "(auditor)",
+    }
+    for user, (password, _) in logins.items():
+        assert client.login(username=user, password=password)
+        assert client.get("/admin/").status_code == 200
+    keys = {
+        line.split()[2].rstrip(":"): line.split()[3] for line in lines if line.startswith("api key")
+    }
+    assert set(keys) == {"omni", "returns"}
+    assert client.get("/api/omni/orders", HTTP_X_API_KEY=keys["omni"]).status_code == 200
+    missing = client.get("/api/returns/R-unknown", HTTP_X_API_KEY=keys["returns"])
+    assert missing.status_code == 404  # the key is accepted; the return is unknown
+    refused = client.get("/api/returns/R-unknown", HTTP_X_API_KEY=keys["omni"])
+    assert refused.status_code in (401, 403)
 
 
 @pytest.mark.django_db(transaction=True)
