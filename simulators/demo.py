@@ -226,7 +226,9 @@ def run_demo_simulators(
         auth_username=DEMO_OMNI_USER, auth_password=DEMO_OMNI_PASSWORD, auth_domain=DEMO_OMNI_DOMAIN
     )
     omni.require_awb = True  # a return without its AWB is refused (the demo's fixable failure)
-    seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=1))
+    # Seeded orders move along for up to ~2 days after they are created: started 3 days ago,
+    # none is updated in the future (the proxy's change cursor would then skip today's changes).
+    seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=3))
     player = (
         OmniPlayer(proxy_url, api_key, returns_key=returns_key) if proxy_url and api_key else None
     )

@@ -109,13 +109,19 @@ TARGET_LISTS = {
 }
 
 
-def target_link(target: str) -> SafeString | str:
+def target_url(target: str) -> str:
+    """The admin list that finds an operation's target, or "" when none does."""
     kind, _, code = target.partition(":")
     if kind not in TARGET_LISTS or not code:
-        return target or "-"
+        return ""
     try:
         url = reverse(TARGET_LISTS[kind])
     except NoReverseMatch:
-        return target
+        return ""
     query = f"id__exact={code}" if kind == "stock" else f"q={code}"
-    return format_html('<a href="{}?{}">{}</a>', url, query, target)
+    return f"{url}?{query}"
+
+
+def target_link(target: str) -> SafeString | str:
+    url = target_url(target)
+    return format_html('<a href="{}">{}</a>', url, target) if url else (target or "-")

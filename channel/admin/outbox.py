@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from channel.admin.base import ReadOnlyMixin
-from channel.admin.display import admin_link, readable, short_text, target_link
+from channel.admin.display import admin_link, readable, short_text, target_link, target_url
 from channel.models import (
     ErrorClass,
     FlowState,
@@ -40,8 +40,7 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "kind",
         "order_link",
         "target_link",
-        "state",
-        "error_class",
+        "state_text",
         "attempts",
         "next_attempt_at",
         "short_error",
@@ -65,6 +64,12 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="last error")
     def short_error(self, obj: Operation) -> str:
         return short_text(obj.last_error, 60)
+
+    @admin.display(description="state", ordering="state")
+    def state_text(self, obj: Operation) -> str:
+        if obj.state == OperationState.FAILED and obj.error_class:
+            return f"Failed: {obj.error_class.replace('_', ' ')}"
+        return obj.get_state_display()
 
     @admin.display(description="order", ordering="order")
     def order_link(self, obj: Operation) -> str:
@@ -102,6 +107,7 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         operation = self.get_object(request, object_id)
         extra = {
             "may_replay": self.has_replay_permission(request),
+            "target_url": target_url(operation.target) if operation else "",
             "can_act": operation is not None
             and operation.state in (OperationState.PENDING, OperationState.FAILED),
         }
