@@ -132,4 +132,3 @@ def test_a_paused_flow_stands_out(support: Client) -> None:
     assert page.count('<span class="proxy-paused">PAUSED</span>') == 1
     assert "0 s ago" in page or "1 s ago" in page
     assert "minutes ago" not in page and "✗" not in page
-

@@ -54,7 +54,7 @@ def test_order_page_shows_addresses_as_addresses_and_json_indented(
     assert '<address class="proxy-address">Asha Rao<br>12 MG Road<br>Indiranagar<br>' in page
     assert "560038 Bengaluru" in page
     assert '<details class="proxy-json"' in page
-    assert '\n  &quot;entity_id&quot;: 100,\n' in page  # indented, real line breaks
+    assert "\n  &quot;entity_id&quot;: 100,\n" in page  # indented, real line breaks
     assert "\\n" not in page.split('class="proxy-json"')[1][:2000]
 
 
