@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin.display import ReadableHistoryMixin
 from channel.models import Order, OrderLine
 from channel.services import timeline
 from returns import services
@@ -83,7 +84,7 @@ class _UnitCount(TypedDict):
 
 
 @admin.register(ReturnOrder)
-class ReturnOrderAdmin(SimpleHistoryAdmin):
+class ReturnOrderAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "return_order_code",
         "order",

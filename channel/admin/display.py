@@ -13,8 +13,9 @@ from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from channel.lib.display import address_lines, json_summary, pretty_json
+from channel.lib.display import address_lines, json_summary, pretty_json, readable_value
 
 OPEN_BELOW_LINES = 15  # JSON shorter than this is shown unfolded
 
@@ -125,3 +126,22 @@ def target_url(target: str) -> str:
 def target_link(target: str) -> SafeString | str:
     url = target_url(target)
     return format_html('<a href="{}">{}</a>', url, target) if url else (target or "-")
+
+
+class ReadableHistoryHelper(HistoricalRecordContextHelper):
+    """History pages show values as a person reads them: a choice by its label, a time in UTC to
+    the second with its zone, JSON compact, nothing as an em dash."""
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        field = self.model._meta.get_field(change.field)
+        labels = dict(getattr(field, "flatchoices", None) or ())
+        return readable_value(value, labels)
+
+
+class ReadableHistoryMixin:
+    """For SimpleHistoryAdmin subclasses: readable values on the history pages."""
+
+    def get_historical_record_context_helper(
+        self, request: Any, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return ReadableHistoryHelper(self.model, historical_record)  # type: ignore[attr-defined]

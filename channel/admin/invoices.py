@@ -6,12 +6,12 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin.base import ReadOnlyMixin
-from channel.admin.display import admin_link, readable, short_text
+from channel.admin.display import ReadableHistoryMixin, admin_link, readable, short_text
 from channel.models import Invoice
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class InvoiceAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
         "shipment",
         "order_link",

@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
 from channel.admin.base import ReadOnlyMixin
-from channel.admin.display import json_field, readable
+from channel.admin.display import ReadableHistoryMixin, json_field, readable
 from channel.admin.order_inlines import ORDER_INLINES
 from channel.models import (
     Operation,
@@ -67,7 +67,7 @@ class HasFailedOperationsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
         "order_code",
         "entity_id",

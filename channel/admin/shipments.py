@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
 from channel.admin.base import pdf_response
-from channel.admin.display import admin_link, readable
+from channel.admin.display import ReadableHistoryMixin, admin_link, readable
 from channel.models import (
     Courier,
     Shipment,
@@ -61,7 +61,7 @@ class AssignAwbForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SimpleHistoryAdmin):
+class ShipmentAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "shipment_code",
         "shipment_id",

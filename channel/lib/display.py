@@ -32,6 +32,22 @@ def age_text(seconds: float | None) -> str:
     return f"{secs} s"
 
 
+def readable_value(value: Any, labels: dict[Any, Any] | None = None) -> str:
+    """One value as a person reads it: a choice by its label, a time as `utc_text`, JSON compact,
+    None and blanks as an em dash."""
+    if value is None or value == "":
+        return "—"
+    if labels and value in labels:
+        return str(labels[value])
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
 def pretty_json(value: Any) -> str:
     """JSON indented for reading; a string that holds JSON is parsed first (call bodies)."""
     if isinstance(value, str | bytes):

@@ -199,3 +199,18 @@ def test_return_page_uses_the_timeline_component(support: Client, order: Order) 
     assert "proxy-timeline" in page and "Timeline (newest first)" in page
     assert f"/admin/channel/operation/{operation.pk}/change/" in page
     assert "timeline-failed" in page
+
+
+def test_history_shows_readable_values_and_who(support: Client, order: Order) -> None:
+    from django.contrib.auth.models import User
+
+    order.lifecycle = "fulfilled"
+    order.acknowledged_at = datetime(2026, 12, 2, 4, 26, 49, 123456, tzinfo=UTC)
+    order._history_user = User.objects.get(username="sam")  # type: ignore[attr-defined]
+    order.save()
+    page = support.get(f"/admin/channel/order/{order.pk}/history/").content.decode()
+    flat = re.sub(r"\s+", " ", page)
+    assert "New &nbsp;&rarr;&nbsp;&nbsp;Everything handed over" in flat  # labels, not codes
+    assert "— &nbsp;&rarr;&nbsp;&nbsp;2026-12-02 04:26:49 UTC" in flat  # no microseconds
+    assert "<td> sam </td>" in flat  # the user, as text
+    assert "the proxy (sync, API or worker)" in page  # the mirror's own changes
