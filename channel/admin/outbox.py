@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from channel.admin.base import ReadOnlyMixin
 from channel.admin.display import admin_link, readable, short_text, target_link, target_url
@@ -164,7 +165,14 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(FlowState)
 class FlowStateAdmin(admin.ModelAdmin):
-    list_display = ("flow", "paused", "paused_by", "last_run_at", "last_success_at", "last_error")
+    list_display = (
+        "flow",
+        "state_text",
+        "paused_by",
+        "last_run_at",
+        "last_success_at",
+        "short_error",
+    )
     readonly_fields = ("flow", "paused_by", "last_run_at", "last_success_at", "last_error")
     actions = ["pause", "resume"]
 
@@ -179,6 +187,17 @@ class FlowStateAdmin(admin.ModelAdmin):
 
     def has_pause_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("channel.pause_flow")
+
+    @admin.display(description="state", ordering="paused")
+    def state_text(self, obj: FlowState) -> str:
+        """PAUSED stands out; a running flow is not marked as an error (no red cross)."""
+        if obj.paused:
+            return mark_safe('<span class="proxy-paused">PAUSED</span>')
+        return "running"
+
+    @admin.display(description="last error")
+    def short_error(self, obj: FlowState) -> str:
+        return short_text(obj.last_error, 80)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FlowState]:
         operations.flows_ensure()

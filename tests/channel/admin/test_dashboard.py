@@ -132,3 +132,12 @@ def test_a_paused_flow_stands_out(support: Client) -> None:
     assert page.count('<span class="proxy-paused">PAUSED</span>') == 1
     assert "0 s ago" in page or "1 s ago" in page
     assert "minutes ago" not in page and "✗" not in page
+
+
+def test_the_flows_list_highlights_paused_and_shows_no_red_cross(support: Client) -> None:
+    FlowState.objects.create(flow=Flow.PUSH, paused=True, paused_by="sam")
+    FlowState.objects.create(flow=Flow.INTAKE)
+    page = support.get("/admin/channel/flowstate/").content.decode()
+    assert page.count('<span class="proxy-paused">PAUSED</span>') == 1
+    assert "running" in page
+    assert "icon-no.svg" not in page
