@@ -41,6 +41,14 @@ def _register_admin() -> None:
     )
 
 
+def _beat_on_worker_start(sender: object, **kwargs: object) -> None:
+    """A worker writes its heartbeat when it starts, not only at its first sweep (/healthz would
+    answer 503 for the first minute after start)."""
+    from channel.services.health import beat
+
+    beat()
+
+
 class ChannelConfig(AppConfig):
     name = "channel"
     default = True
@@ -52,6 +60,9 @@ class ChannelConfig(AppConfig):
         post_migrate.connect(_after_migrate, dispatch_uid="channel.after_migrate")
         _register_handlers()
         _register_admin()
+        from django_q.signals import post_spawn
+
+        post_spawn.connect(_beat_on_worker_start, dispatch_uid="channel.beat_on_worker_start")
 
 
 class ProxyAdminConfig(admin_apps.AdminConfig):

@@ -135,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# Every time in admin reads `2026-12-02 04:26:49 UTC` (config/formats/en replaces Django's formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = False
 USE_TZ = True
 STATIC_URL = "static/"
@@ -331,12 +333,27 @@ DOCUMENT_URL_TTL_SECONDS = env_int("DOCUMENT_URL_TTL_SECONDS", 86400, minimum=1)
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")
 AWB_LOW_STOCK_THRESHOLD = env_int("AWB_LOW_STOCK_THRESHOLD", 500, minimum=0)  # AWBs left
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 300, minimum=1)
+# Bearer token a Prometheus scraper sends to GET /metrics; unset: /metrics answers 404 (off).
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
 
+# LOG_FORMAT=json: one JSON object a line, with order_code and operation_id on the lines that
+# concern one (channel.lib.logcontext); default "plain".
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "channel.lib.logcontext.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "channel.lib.logcontext.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # At DEBUG these log OAuth 1.0a signing internals: the access token, the Authorization header.
     "loggers": {name: {"level": "WARNING"} for name in ("oauthlib", "requests_oauthlib")},

@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from channel.api.views.documents import document_download
 from channel.api.views.health import healthz
+from channel.api.views.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +17,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-docs"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),  # Prometheus; off unless METRICS_TOKEN is set
+    path("favicon.ico", RedirectView.as_view(url=static("channel/favicon.svg"), permanent=True)),
     path("documents/<str:token>/<str:filename>", document_download, name="document"),
 ]
 

@@ -1,28 +1,51 @@
-// Screenshots of the running demo for docs/ (dashboard, an order's timeline, the operations list).
-// Usage: start `scripts/demo`, then, with playwright-core installed (npm install playwright-core)
-// and Chromium at /usr/bin/chromium:
-//   node docs/take_screenshots.mjs http://127.0.0.1:8000 demo <password printed by scripts/demo>
+// Screenshots of the running demo for docs/ (the pages listed in docs/screenshot_pages.json: the
+// dashboard with its charts, an order, a failed operation with its buttons, the operations list,
+// a refused return, and what an auditor sees).
+// Usage: start `scripts/demo`, wait ~3 minutes, then, with playwright-core installed
+// (npm install playwright-core) and Chromium at /usr/bin/chromium, from the repository's root:
+//   SUPPORT_PASSWORD=... AUDITOR_PASSWORD=... node docs/take_screenshots.mjs http://127.0.0.1:8000
+// (the passwords are the ones scripts/demo prints; by environment, so `ps` does not show them).
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
-const [base, user, password] = process.argv.slice(2);
+const base = process.argv[2] || "http://127.0.0.1:8000";
+const logins = {
+  support: ["support", process.env.SUPPORT_PASSWORD],
+  auditor: ["auditor", process.env.AUDITOR_PASSWORD],
+};
+const { pages } = JSON.parse(readFileSync("docs/screenshot_pages.json", "utf8"));
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
+  headless: true,
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"],
 });
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-await page.goto(`${base}/admin/login/`);
-await page.fill("#id_username", user);
-await page.fill("#id_password", password);
-await page.click("input[type=submit]");
-await page.waitForURL(`${base}/admin/`);
-await page.screenshot({ path: "docs/screenshots/dashboard.png", fullPage: true });
-
-await page.goto(`${base}/admin/channel/order/?lifecycle__exact=fulfilled`);
-await page.click("#result_list tbody tr:first-child th a");
-await page.waitForSelector("text=Timeline (newest first)");
-await page.screenshot({ path: "docs/screenshots/order-timeline.png", fullPage: true });
-
-await page.goto(`${base}/admin/channel/operation/`);
-await page.screenshot({ path: "docs/screenshots/operations.png", fullPage: false });
+const sessions = {};
+async function pageAs(role) {
+  if (sessions[role]) return sessions[role];
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Nothing but the demo: any request elsewhere (the internet) fails the run.
+  await context.route("**/*", (route) =>
+    route.request().url().startsWith(base) ? route.continue() : route.abort());
+  const page = await context.newPage();
+  const [user, password] = logins[role];
+  await page.goto(`${base}/admin/login/`);
+  await page.fill("#id_username", user);
+  await page.fill("#id_password", password);
+  await page.click("input[type=submit]");
+  await page.waitForURL(`${base}/admin/`);
+  sessions[role] = page;
+  return page;
+}
+for (const shot of pages) {
+  const page = await pageAs(shot.role);
+  const response = await page.goto(`${base}${shot.path}`);
+  if (response.status() !== 200) throw new Error(`${shot.path}: HTTP ${response.status()}`);
+  if (shot.open_first) {
+    await page.click("#result_list tbody tr:first-child th a");
+    await page.waitForLoadState("load");
+  }
+  await page.screenshot({ path: `docs/screenshots/${shot.name}.png`, fullPage: shot.full_page });
+  console.log(`docs/screenshots/${shot.name}.png: ${page.url()}`);
+}
 await browser.close();

@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from channel.models import AuditEvent, CallRecord, Operation, Order, OrderLine
+from channel.admin.display import ReadableHistoryMixin
+from channel.models import Order, OrderLine
+from channel.services import timeline
 from returns import services
 from returns.models import CODE_LENGTH, ReturnItem, ReturnOrder, ReturnState, ReturnType
 
@@ -83,7 +84,7 @@ class _UnitCount(TypedDict):
 
 
 @admin.register(ReturnOrder)
-class ReturnOrderAdmin(SimpleHistoryAdmin):
+class ReturnOrderAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "return_order_code",
         "order",
@@ -129,7 +130,6 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
                 )
             },
         ),
-        ("Timeline", {"fields": ("timeline",)}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnOrder]:
@@ -178,45 +178,15 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
     def short_error(self, obj: ReturnOrder) -> str:
         return obj.last_error[:120]
 
-    @admin.display(description="timeline")
-    def timeline(self, obj: ReturnOrder) -> str:
-        events = AuditEvent.objects.filter(subject=obj.subject).order_by("created_at", "pk")
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.action, e.actor, e.message) for e in events),
-        )
-        return format_html(
-            "<table><tr><th>when (UTC)</th><th>what</th><th>who</th><th>details</th></tr>{}</table>"
-            "{}",
-            rows,
-            self._operations(obj),
-        )
-
-    def _operations(self, obj: ReturnOrder) -> str:
-        operations = Operation.objects.filter(target=obj.subject).order_by("created_at")
-        lines = []
-        for op in operations:
-            url = reverse("admin:channel_operation_change", args=[op.pk])
-            calls = CallRecord.objects.filter(operation=op).count()
-            lines.append(
-                format_html(
-                    '<li><a href="{}">{} #{}</a>: {}, {} attempt(s), {} call(s) to Omni/Magento{}'
-                    "</li>",
-                    url,
-                    op.kind,
-                    op.pk,
-                    op.get_state_display(),
-                    op.attempts,
-                    calls,
-                    f" — {op.last_error}" if op.last_error else "",
-                )
-            )
-        if not lines:
-            return ""
-        return format_html(
-            "<p>Outbox:</p><ul>{}</ul>", format_html_join("", "{}", ((x,) for x in lines))
-        )
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        """The return's page shows the same timeline component as the order's."""
+        return_order = self.get_object(request, object_id)
+        extra = {
+            "timeline": timeline.subject_timeline(return_order.subject) if return_order else None
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def save_model(self, request: HttpRequest, obj: ReturnOrder, form: Any, change: bool) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -419,6 +389,30 @@ class ReturnCreateForm(forms.Form):
             for line in self.lines
             if self.cleaned_data.get(f"qty_{line.pk}")
         ]
+
+
+# --- the order page's list of its returns (registered in ReturnsConfig.ready) -------------------
+class OrderReturnInline(admin.TabularInline):
+    model = ReturnOrder
+    verbose_name_plural = "Returns"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("return_order_code", "order_type", "state", "awb_number", "created_at", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="last error")
+    def error(self, obj: ReturnOrder) -> str:
+        return obj.last_error[:80]
 
 
 # --- "mark RTO" on shipments ----------------------------------------------------------------------

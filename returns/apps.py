@@ -12,12 +12,13 @@ class ReturnsConfig(AppConfig):
         from channel.admin import extensions
         from channel.services import roles, timeline
         from returns import handlers  # noqa: F401  (registers the returns flow's outbox handlers)
-        from returns.admin import mark_rto
+        from returns.admin import OrderReturnInline, mark_rto
         from returns.timeline import return_entries
 
         if return_entries not in timeline.extra_sources:
             timeline.extra_sources.append(return_entries)
         extensions.add_shipment_action(mark_rto)
+        extensions.add_order_inline(OrderReturnInline)
         roles.add_app_permissions(
             app_label="returns",
             support_extra=(

@@ -23,6 +23,7 @@ def main() -> None:
         orders_per_minute=args.orders_per_minute,
         proxy_url=args.proxy_url,
         api_key=os.environ.get("DEMO_OMNI_API_KEY", ""),  # not on the command line: `ps` shows it
+        returns_key=os.environ.get("DEMO_RETURNS_API_KEY", ""),
     )
 
 

@@ -2,8 +2,14 @@
 
 `run_demo_simulators()` serves both simulators on loopback, seeds Magento with sample orders
 (configurable, bundle, COD, prepaid, held, virtual), keeps adding a few orders a minute, and, when
-given an API key for the proxy, plays Omni's warehouse: it acknowledges, packs, invoices, labels and
-hands over orders it has received, so every lifecycle step can be watched in admin.
+given an API key for the proxy, plays Omni's warehouse: it acknowledges, packs, invoices, labels,
+manifests and hands over orders it has received, pushes stock every minute and, with a returns
+key, books a return for every third order handed over, so every panel of admin fills up.
+
+Within the first minutes it also produces what support meets in real life: a customer who cancels
+an order in Magento after Omni received it, and a return Omni refuses (the first one is booked
+without its AWB, which the demo Omni requires): it waits in admin for a person to add the AWB and
+send it again.
 """
 
 from __future__ import annotations
@@ -38,16 +44,22 @@ class OmniPlayer:
     proxy_url: str
     api_key: str
     location: str = "WH1"
+    returns_key: str = ""
+    transporter: str = "Delhivery"
     done: dict[str, str] = field(default_factory=dict)  # orderCode -> last step
     shipment_ids: int = 900000
+    handed_over: int = 0
+    returns_booked: int = 0
+    stock: dict[str, int] = field(default_factory=dict)  # SKUs seen -> quantity last pushed
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
 
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def call(self, method: str, path: str, body: Any = None, *, key: str = "") -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             f"{self.proxy_url}{path}",
             data=data,
             method=method,
-            headers={"X-Api-Key": self.api_key, "Content-Type": "application/json"},
+            headers={"X-Api-Key": key or self.api_key, "Content-Type": "application/json"},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -109,6 +121,17 @@ class OmniPlayer:
                 self.done[code] = f"labelled:{shipment}:{body['awbNumber']}"
         elif last.startswith("labelled:"):
             _, shipment, awb = last.split(":", 2)
+            self.call(
+                "POST",
+                "/api/omni/manifests",
+                {
+                    "transporter": self.transporter,
+                    "locationCode": self.location,
+                    "manifestItems": [
+                        {"orderCode": code, "shipmentCode": shipment, "awbNumber": awb}
+                    ],
+                },
+            )
             status, _ = self.call(
                 "POST",
                 "/api/omni/handover",
@@ -126,6 +149,67 @@ class OmniPlayer:
             )
             if status == 200:
                 self.done[code] = "handed_over"
+                self.handed_over += 1
+                if self.handed_over % 3 == 1:
+                    self.book_return(order)
+
+    def book_return(self, order: dict[str, Any]) -> None:
+        """A customer return of one unit through the returns API; the first one without its
+        AWB (the demo Omni refuses it: support adds the AWB in admin and sends it again)."""
+        if not self.returns_key:
+            return
+        self.returns_booked += 1
+        first = self.returns_booked == 1
+        item = order["orderItems"][0]
+        self.call(
+            "POST",
+            "/api/returns/",
+            {
+                "forwardOrderCode": order["orderCode"],
+                "orderType": "CUSTOMER_RETURN",
+                "awbNumber": "" if first else f"RET{100000 + self.returns_booked}",
+                "transporter": "" if first else self.transporter,
+                "orderItems": [
+                    {
+                        "channelSkuCode": item["channelSkuCode"],
+                        "reason": "Size does not fit",
+                        "quantity": 1,
+                    }
+                ],
+            },
+            key=self.returns_key,
+        )
+
+    def push_stock(self, orders: list[dict[str, Any]]) -> None:
+        """Omni's stock push (location-wise) for the SKUs seen in orders."""
+        for order in orders:
+            for item in order["orderItems"]:
+                self.stock.setdefault(item["channelSkuCode"], 0)
+        skus = sorted(self.stock)[:50]
+        if not skus:
+            return
+        for sku in skus:
+            self.stock[sku] = self.rng.randint(5, 60)
+        self.call(
+            "PUT",
+            "/api/omni/inventory",
+            {
+                "locationCode": self.location,
+                "inventories": [{"channelSkuCode": s, "quantity": self.stock[s]} for s in skus],
+            },
+        )
+
+
+def cancel_by_customer(magento: MagentoSimulator, player: OmniPlayer, order: dict) -> bool:
+    """The customer cancels, in Magento, an order Omni has received (once in the demo); the
+    proxy's next sync sends Omni the cancellation. False when Magento cannot cancel it."""
+    code = order["orderCode"]
+    entity = next((o for o in list(magento.orders.values()) if o["increment_id"] == code), None)
+    if entity is None or order.get("onHold") or not magento.cancel(entity["entity_id"]):
+        return False
+    player.done[code] = "cancelled"
+    log.warning("demo: the customer of %s cancelled it in Magento", code)
+    return True
 
 
 def run_demo_simulators(
@@ -136,6 +220,7 @@ def run_demo_simulators(
     orders_per_minute: float,
     proxy_url: str = "",
     api_key: str = "",
+    returns_key: str = "",
     run_seconds: float | None = None,
     ims_port: int = 0,
 ) -> None:
@@ -146,8 +231,15 @@ def run_demo_simulators(
     omni = OmniSimulator(
         auth_username=DEMO_OMNI_USER, auth_password=DEMO_OMNI_PASSWORD, auth_domain=DEMO_OMNI_DOMAIN
     )
-    seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=1))
-    player = OmniPlayer(proxy_url, api_key) if proxy_url and api_key else None
+    omni.require_awb = True  # a return without its AWB is refused (the demo's fixable failure)
+    # Seeded orders move along for up to ~2 days after they are created: started 3 days ago,
+    # none is updated in the future (the proxy's change cursor would then skip today's changes).
+    seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=3))
+    player = (
+        OmniPlayer(proxy_url, api_key, returns_key=returns_key) if proxy_url and api_key else None
+    )
+    cancelled = False
+    next_stock = time.monotonic() + 20
     rng = random.Random(42)
     with (
         serve(magento, port=magento_port) as m,
@@ -163,6 +255,12 @@ def run_demo_simulators(
                 new_random_order(magento, rng)
                 next_order = time.monotonic() + 60 / orders_per_minute
             if player is not None:
-                for order in list(omni.orders.values())[-40:]:
+                received = list(omni.orders.values())[-40:]
+                for order in received:
+                    if not cancelled and order["orderCode"] not in player.done:
+                        cancelled = cancel_by_customer(magento, player, order)
                     player.step(order)
+                if time.monotonic() >= next_stock:
+                    player.push_stock(received)
+                    next_stock = time.monotonic() + 60
             time.sleep(5)

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin.display import ReadableHistoryMixin
 from channel.models import (
     ApiKey,
 )
@@ -16,7 +17,7 @@ from channel.services.apikeys import api_key_create, api_key_revoke
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(SimpleHistoryAdmin):
+class ApiKeyAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "prefix",

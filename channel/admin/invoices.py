@@ -6,21 +6,22 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin.base import ReadOnlyMixin
+from channel.admin.display import ReadableHistoryMixin, admin_link, readable, short_text
 from channel.models import Invoice
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class InvoiceAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
         "shipment",
-        "order",
+        "order_link",
         "state",
         "invoice_number",
         "magento_invoice_id",
         "capture",
         "grand_total",
         "invoice_date",
-        "last_error",
+        "short_error",
     )
     list_filter = ("state", "capture", "invoice_date")
     search_fields = (
@@ -30,5 +31,14 @@ class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "=order__order_code",
     )
     list_select_related = ("order", "shipment")
-    readonly_fields = [f.name for f in Invoice._meta.fields]
+    readonly_fields = readable([f.name for f in Invoice._meta.fields], as_json=("lines", "raw"))
+    exclude = ("lines", "raw")  # shown readably (readonly_fields)
     show_full_result_count = False
+
+    @admin.display(description="order", ordering="order")
+    def order_link(self, obj: Invoice) -> str:
+        return admin_link(obj.order, obj.order.order_code)
+
+    @admin.display(description="last error")
+    def short_error(self, obj: Invoice) -> str:
+        return short_text(obj.last_error, 60)

@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin import extensions
 from channel.admin.base import ReadOnlyMixin
+from channel.admin.display import ReadableHistoryMixin, json_field, readable
+from channel.admin.order_inlines import ORDER_INLINES
 from channel.admin.refunds import CreditMemoInline
 from channel.models import (
     CreditMemo,
@@ -19,7 +25,9 @@ from channel.models import (
     Order,
     OrderLine,
 )
-from channel.services import orders, sync, timeline
+from channel.services import dashboard, orders, sync, timeline
+
+ADDRESSES = ("shipping_address", "billing_address")
 
 
 class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
@@ -61,6 +69,21 @@ class HasFailedOperationsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NewOrdersFilter(admin.SimpleListFilter):
+    """The dashboard's honest split of new orders (sent, on its way, held, not sent)."""
+
+    title = "new orders"
+    parameter_name = "new"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(dashboard.NEW_SPLITS.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in dashboard.NEW_SPLITS:
+            return dashboard.new_split(queryset, str(self.value()))
+        return queryset
+
+
 class RefundFailedFilter(admin.SimpleListFilter):
     title = "refunds"
     parameter_name = "refund"
@@ -79,7 +102,7 @@ class RefundFailedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
         "order_code",
         "entity_id",
@@ -95,6 +118,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     )
     list_filter = (
         "lifecycle",
+        NewOrdersFilter,
         "not_sent_reason",
         "magento_state",
         "magento_status",
@@ -118,8 +142,12 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "=returns__awb_number",
     )
     date_hierarchy = "magento_created_at"
-    inlines = [OrderLineInline, CreditMemoInline]
-    readonly_fields = [f.name for f in Order._meta.fields]
+    inlines = [OrderLineInline]
+    readonly_fields = readable(
+        [f.name for f in Order._meta.fields],
+        as_json=("raw",),
+        address=ADDRESSES,
+    )
     fieldsets = [
         (
             None,
@@ -141,24 +169,56 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("Addresses", {"classes": ["collapse"], "fields": ["shipping_address", "billing_address"]}),
+        (
+            "Addresses",
+            {"fields": readable([("shipping_address", "billing_address")], address=ADDRESSES)},
+        ),
         (
             "Magento JSON of the last fetch",
-            {
-                "classes": ["collapse"],
-                "fields": ["raw", ("fetched_at", "created_at", "updated_at")],
-            },
+            {"fields": [json_field("raw"), ("fetched_at", "created_at", "updated_at")]},
         ),
     ]
     show_full_result_count = False
     actions = ["repull_from_magento", "reconsider_sending"]
 
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [OrderLineInline, *ORDER_INLINES, CreditMemoInline, *extensions.order_inlines]
+
+    def has_repull_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channel.replay_operation")
+
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:
         order = self.get_object(request, object_id)
-        extra = {"timeline": timeline.order_timeline(order) if order else None}
+        extra = {
+            "timeline": timeline.order_timeline(order) if order else None,
+            "may_repull": self.has_repull_permission(request),
+        }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/repull/", view(self.repull_view), name="channel_order_repull"),
+            *super().get_urls(),
+        ]
+
+    def repull_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The order page's "Re-pull from Magento" button."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_repull_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=pk)
+        report = sync.orders_repull(selected=[order], actor=request.user.get_username())
+        if report.done:
+            self.message_user(request, f"Re-pulled {order.order_code} from Magento.")
+        for error in report.errors:
+            self.message_user(
+                request, f"Magento refused or did not answer for {error}", messages.ERROR
+            )
+        return HttpResponseRedirect(reverse("admin:channel_order_change", args=[pk]))
 
     @admin.action(description="Re-pull selected orders from Magento now")
     def repull_from_magento(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
 from channel.admin.base import pdf_response
+from channel.admin.display import ReadableHistoryMixin, admin_link, readable
 from channel.models import (
     Courier,
     Shipment,
@@ -31,6 +32,7 @@ from channel.services.awb import (
 from channel.services.errors import DomainError
 
 ASSIGN_AWB = "channel.assign_awb"
+SHIPMENT_JSON = ("box_awbs", "dimensions", "pack_request")
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -59,19 +61,18 @@ class AssignAwbForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SimpleHistoryAdmin):
+class ShipmentAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "shipment_code",
         "shipment_id",
-        "order",
+        "order_link",
         "location_code",
         "state",
         "awb_number",
         "transporter",
-        "awb_source",
         "manifest",
         "created_at",
-    )
+    )  # fits 1280 px; the AWB's source is a filter and on the shipment's page
     list_filter = ("state", "awb_source", "location_code", "transporter", "created_at")
     search_fields = (
         "=shipment_code",
@@ -81,7 +82,11 @@ class ShipmentAdmin(SimpleHistoryAdmin):
         "=magento_shipment_id",
     )
     list_select_related = ("order", "manifest_item__manifest")
-    readonly_fields = ("awb_tools",) + tuple(f.name for f in Shipment._meta.fields)
+    readonly_fields = readable(
+        ["awb_tools", *(f.name for f in Shipment._meta.fields)],
+        as_json=SHIPMENT_JSON,
+    )
+    exclude = SHIPMENT_JSON  # shown readably (readonly_fields)
     inlines = [ShipmentLineInline]
 
     @property
@@ -98,6 +103,10 @@ class ShipmentAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+    @admin.display(description="order", ordering="order")
+    def order_link(self, obj: Shipment) -> str:
+        return admin_link(obj.order, obj.order.order_code)
 
     @admin.display(description="manifest")
     def manifest(self, obj: Shipment) -> str:

@@ -16,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin.base import pdf_response
+from channel.admin.display import ReadableHistoryMixin
 from channel.models import (
     AwbSeries,
     Courier,
@@ -36,7 +37,7 @@ from channel.services.errors import DomainError
 
 
 @admin.register(Location)
-class LocationAdmin(SimpleHistoryAdmin):
+class LocationAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = ("code", "name", "city", "zip", "default_courier", "address_ready")
     list_select_related = ("default_courier",)
     search_fields = ("=code", "name", "city", "zip")
@@ -102,7 +103,7 @@ def _stock(left: int | None) -> str:
 
 
 @admin.register(Courier)
-class CourierAdmin(SimpleHistoryAdmin):
+class CourierAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "label_name",
@@ -162,7 +163,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(AwbSeries)
-class AwbSeriesAdmin(SimpleHistoryAdmin):
+class AwbSeriesAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     list_display = (
         "__str__",
         "courier",

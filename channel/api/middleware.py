@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from channel.api.errors import json_not_found, json_server_error
 from channel.integrations import http
-from channel.lib import redaction
+from channel.lib import logcontext, redaction
 from channel.models import CallDirection, CallRecord
 
 MAX_BODY_CHARS = 64_000
@@ -34,6 +34,10 @@ class ApiCallRecordMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith("/api/") or request.path.startswith(NOT_RECORDED):
             return self.get_response(request)
+        with logcontext.bound():  # log lines of this request name its order (bind_order)
+            return self._recorded(request)
+
+    def _recorded(self, request: HttpRequest) -> HttpResponse:
         started = time.monotonic()
         body = request.body.decode("utf-8", "replace") if request.body else ""
         with http.deferred_records() as outbound:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from channel.integrations import http
 from channel.integrations.errors import RemoteError
+from channel.lib import logcontext
 from channel.models import (
     CallRecord,
     ErrorClass,
@@ -218,7 +219,7 @@ def _call(
     """The handler's part: its outcome (or what it raised) and the calls it made, unsaved.
     `pipelined`: this runs in a chunk's call thread, where a query would be a bug."""
     guard = connection.execute_wrapper(_no_queries) if pipelined else nullcontext()
-    with http.deferred_records() as calls, guard:
+    with http.deferred_records() as calls, guard, _log_context(operation):
         try:
             outcome = _execute(operation, reg)
         except Exception as exc:
@@ -226,7 +227,20 @@ def _call(
     return (outcome if isinstance(outcome, Done) else Done(outcome or {})), calls
 
 
+def _log_context(operation: Operation) -> Any:
+    """Log lines about this operation name it and its order (LOG_FORMAT=json)."""
+    order = operation.order.order_code if operation.order_id and operation.order else None
+    return logcontext.bound(order=order, operation=operation.pk)
+
+
 def _settle(
+    operation: Operation, attempt: OperationAttempt, outcome: Done | Exception, calls: list
+) -> str:
+    with _log_context(operation):
+        return _settle_outcome(operation, attempt, outcome, calls)
+
+
+def _settle_outcome(
     operation: Operation, attempt: OperationAttempt, outcome: Done | Exception, calls: list
 ) -> str:
     if isinstance(outcome, Done):

@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from channel.models import (
     Flow,
@@ -22,6 +21,7 @@ from channel.models import (
 )
 from channel.services import golive
 
+HELD = "holded"  # Magento's state of an order on hold
 OPEN_STATES = (OperationState.PENDING, OperationState.RUNNING)
 
 
@@ -32,6 +32,8 @@ class Row:
     url: str
     oldest: datetime | None = None
     extra: str = ""
+    paused: bool = False
+    last_success: datetime | None = None
 
 
 def _changelist(model: str, **filters: Any) -> str:
@@ -77,41 +79,65 @@ def failures() -> list[Row]:
 
 def flows() -> list[Row]:
     states = {s.flow: s for s in FlowState.objects.all()}
-    now = timezone.now()
     rows = []
     for flow in Flow:
         state = states.get(flow.value)
-        success = state.last_success_at if state else None
-        lag = f"{int((now - success).total_seconds())} s ago" if success else "never"
-        paused = " — PAUSED" if state and state.paused else ""
-        error = f" — last error: {state.last_error[:120]}" if state and state.last_error else ""
         rows.append(
             Row(
                 flow.label,
                 0,
                 _changelist("flowstate"),
                 state.last_run_at if state else None,
-                f"last success {lag}{paused}{error}",
+                state.last_error[:120] if state else "",
+                paused=bool(state and state.paused),
+                last_success=state.last_success_at if state else None,
             )
         )
     return rows
 
 
 def lifecycle() -> list[Row]:
-    """Orders by lifecycle step; "New" counts only orders sent to Omni (or on their way)."""
-    not_sent = Order.objects.filter(lifecycle=OrderLifecycle.NEW).exclude(not_sent_reason="")
-    counts = dict(
-        Order.objects.exclude(pk__in=not_sent.values("pk"))
-        .values_list("lifecycle")
-        .annotate(Count("id"))
-    )
-    return [
-        Row(
-            choice.label,
-            counts.get(choice.value, 0),
-            _changelist("order", lifecycle__exact=choice.value),
+    """Orders by step; "new" split honestly: sent to Omni and waiting for its acknowledgement, on
+    its way, held in Magento, not sent with a reason (virtual only, status, ...: see not_sent)."""
+    counts = dict(Order.objects.values_list("lifecycle").annotate(Count("id")))
+    rows = []
+    for choice in OrderLifecycle:
+        if choice == OrderLifecycle.NEW:
+            rows += new_orders()
+            continue
+        rows.append(
+            Row(
+                choice.label,
+                counts.get(choice.value, 0),
+                _changelist("order", lifecycle__exact=choice.value),
+            )
         )
-        for choice in OrderLifecycle
+    return rows
+
+
+NEW_SPLITS = {
+    "waiting": "New: sent to Omni, waiting for acknowledgement",
+    "on_its_way": "New: not sent to Omni yet",
+    "held": "New: held in Magento",
+    "not_sent": "New: not sent to Omni, with a reason (table below)",
+}
+
+
+def new_split(queryset: QuerySet[Order], split: str) -> QuerySet[Order]:
+    """The new orders of one NEW_SPLITS part (the dashboard counts them, the order list filters)."""
+    new = queryset.filter(lifecycle=OrderLifecycle.NEW)
+    if split == "held":
+        return new.filter(magento_state=HELD)
+    new = new.exclude(magento_state=HELD)
+    if split == "not_sent":
+        return new.exclude(not_sent_reason="")
+    return new.filter(not_sent_reason="", pushed_to_omni_at__isnull=split != "waiting")
+
+
+def new_orders() -> list[Row]:
+    return [
+        Row(label, new_split(Order.objects.all(), split).count(), _changelist("order", new=split))
+        for split, label in NEW_SPLITS.items()
     ]
 
 
@@ -137,10 +163,13 @@ def not_sent() -> list[Row]:
 
 
 def dashboard_context() -> dict[str, Any]:
+    from channel.services.dashboard_charts import charts
+
     return {
         "go_live": golive.intake_start(),
         "dashboard": {
             "not_sent": not_sent(),
+            "charts": charts(),
             "backlog": backlog(),
             "failures": failures(),
             "flows": flows(),

@@ -231,8 +231,11 @@ def shipping_per_unit(lines: list[LineData], shipping_total: Decimal) -> dict[in
 # --- mirror -> Omni ------------------------------------------------------------------------------
 def outward_order(order: Any) -> dict[str, Any]:
     """Omni's Create Outward Order body for a mirrored order (contract 3.1)."""
-    stores = settings.MAGENTO_STORE_LOCATIONS  # per store (contract 8.4), else the one location
-    location = stores.get(str(order.store_id), settings.OMNI_LOCATION_CODE) or None
+    # Once acknowledged, the order is at the location Omni named; before, its store's location
+    # (contract 8.4), else the one location.
+    stores = settings.MAGENTO_STORE_LOCATIONS
+    location = order.location_code or stores.get(str(order.store_id), settings.OMNI_LOCATION_CODE)
+    location = location or None
     order_time = order.magento_created_at
     return {
         "orderCode": order.order_code,

@@ -1,5 +1,7 @@
-"""One timeline per order: calls in and out, operations and attempts, audit events, admin edits
-and documents, newest first, each entry linking to its full record. A fixed number of queries."""
+"""One timeline per order (and per return, shipment...: a subject): calls in and out, operations
+and attempts, audit events, admin edits and documents, newest first, each entry linking to its
+full record. Refusals the proxy expects and handles are marked so, with the reason. A fixed number
+of queries."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from channel.models import (
     Invoice,
     Operation,
     OperationAttempt,
+    OperationState,
     Order,
     Shipment,
 )
@@ -33,6 +36,35 @@ class Entry:
     detail: str
     actor: str
     url: str
+    failed: bool = False  # an error a person may have to look at
+    expected: str = ""  # a refusal the proxy expects and handles: why it is not a failure
+
+
+# Refusals that are part of normal work (the proxy answers them itself): (system, status, test on
+# the call, why). The timeline shows them as expected rather than as failures.
+EXPECTED_REFUSALS: list[tuple[str, int, Any, str]] = [
+    (
+        "magento",
+        400,
+        lambda call: call.path.endswith("/comments") and '"status"' in call.request_body,
+        "Magento refuses a status outside the order's state; the comment is sent again "
+        "without a status",
+    ),
+    (
+        "omni",
+        400,
+        lambda call: "already exist" in (call.response_body + call.error).lower(),
+        "Omni already has it: an earlier attempt arrived, so the retry counts as done",
+    ),
+]
+
+
+def expected_refusal(call: CallRecord) -> str:
+    """Why this refused call is expected, or "" when it is not."""
+    for system, status, test, why in EXPECTED_REFUSALS:
+        if call.system == system and call.status == status and test(call):
+            return why
+    return ""
 
 
 def _admin_url(obj: Model) -> str:
@@ -41,8 +73,14 @@ def _admin_url(obj: Model) -> str:
 
 
 def _calls(order: Order) -> Iterable[Entry]:
-    for call in CallRecord.objects.filter(order=order).order_by("-created_at")[:LIMIT]:
+    return _call_entries(CallRecord.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+
+
+def _call_entries(calls: Iterable[CallRecord]) -> Iterable[Entry]:
+    for call in calls:
         inbound = call.direction == "in"
+        refused = call.status is None or call.status >= 400
+        expected = expected_refusal(call) if refused else ""
         yield Entry(
             at=call.created_at,
             kind="call-in" if inbound else "call-out",
@@ -51,11 +89,18 @@ def _calls(order: Order) -> Iterable[Entry]:
             + (f" — {call.error[:200]}" if call.error else ""),
             actor="omni" if inbound else "proxy",
             url=_admin_url(call),
+            failed=refused and not expected,
+            expected=expected,
         )
 
 
 def _operations(order: Order) -> Iterable[Entry]:
-    operations = list(Operation.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+    return _operation_entries(
+        list(Operation.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+    )
+
+
+def _operation_entries(operations: list[Operation]) -> Iterable[Entry]:
     for op in operations:
         yield Entry(
             at=op.created_at,
@@ -64,6 +109,7 @@ def _operations(order: Order) -> Iterable[Entry]:
             detail=op.last_error[:300],
             actor="system",
             url=_admin_url(op),
+            failed=op.state == OperationState.FAILED,
         )
     attempts = OperationAttempt.objects.filter(operation__in=operations).select_related("operation")
     for attempt in attempts:
@@ -75,11 +121,16 @@ def _operations(order: Order) -> Iterable[Entry]:
             detail=attempt.error[:300],
             actor=attempt.worker,
             url=_admin_url(attempt.operation),
+            failed=attempt.outcome not in ("done", ""),
         )
 
 
 def _events(order: Order) -> Iterable[Entry]:
-    for event in AuditEvent.objects.filter(order=order).order_by("-created_at")[:LIMIT]:
+    return _event_entries(AuditEvent.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+
+
+def _event_entries(events: Iterable[AuditEvent]) -> Iterable[Entry]:
+    for event in events:
         yield Entry(
             at=event.created_at,
             kind="event",
@@ -140,6 +191,20 @@ def order_timeline(order: Order) -> list[Entry]:
     entries += _documents(order)
     for source in extra_sources:
         entries += source(order)
+    return sorted(entries, key=lambda e: e.at, reverse=True)[:LIMIT]
+
+
+def subject_timeline(subject: str) -> list[Entry]:
+    """The timeline of one subject (e.g. `return:R-1`): its audit events, its operations with
+    their attempts, and the calls those operations made; newest first, like the order's."""
+    operations = list(Operation.objects.filter(target=subject).order_by("-created_at")[:LIMIT])
+    calls = CallRecord.objects.filter(operation__in=operations).order_by("-created_at")[:LIMIT]
+    entries: list[Entry] = []
+    entries += _event_entries(
+        AuditEvent.objects.filter(subject=subject).order_by("-created_at")[:LIMIT]
+    )
+    entries += _operation_entries(operations)
+    entries += _call_entries(calls)
     return sorted(entries, key=lambda e: e.at, reverse=True)[:LIMIT]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +11,10 @@ import yaml
 from jsonschema import Draft7Validator
 
 from simulators.magento import MagentoSimulator
+from tests.support.shared import shared_file
 from tests.support.simulators import REST, search
 
-SCHEMA = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "reference"
-    / "magento-openapi"
-    / "admin-schema-2.4.8.yaml"
-)
+SCHEMA = ("reference", "magento-openapi", "admin-schema-2.4.8.yaml")  # under ../shared
 
 # Real Magento emits ``null`` for these non-nullable getters (Adobe's own samples and the
 # schema's NOTICE say so); the swagger types them as plain strings/numbers, so they are
@@ -35,10 +29,9 @@ NULLABLE = {
 
 @pytest.fixture(scope="module")
 def definitions() -> dict[str, Any]:
-    if not SCHEMA.is_file():
-        pytest.skip(f"{SCHEMA} is not available")
+    schema = shared_file(*SCHEMA)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SCHEMA.open(encoding="utf-8") as handle:
+    with schema.open(encoding="utf-8") as handle:
         swagger = yaml.load(handle, Loader=loader)
     defs = copy.deepcopy(swagger["definitions"])
     for name, fields in NULLABLE.items():

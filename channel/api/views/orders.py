@@ -19,6 +19,7 @@ from channel.api.params import list_param, paging, time_param
 from channel.api.schema import operation
 from channel.api.serializers import orders as io
 from channel.api.serializers.common import render
+from channel.lib import logcontext
 from channel.lib.timefmt import to_omni
 from channel.models import Order
 from channel.services import mapping, order_reads
@@ -41,8 +42,9 @@ def link_order(request: Request, codes: list[str]) -> None:
 
 
 def link_call(request: Request, order: Order) -> None:
-    """The inbound call record of this request concerns `order`."""
+    """The inbound call record (and the log lines) of this request concern `order`."""
     middleware.link_order(request._request, order.pk)
+    logcontext.bind_order(order.order_code)
 
 
 class OrderListView(APIView):
@@ -58,7 +60,10 @@ class OrderListView(APIView):
         ok=Output,
     )
     def get(self, request: Request) -> Response:
-        statuses = list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
+        # Magento's status codes are lowercase; `status=NEW` means `new`.
+        statuses = [
+            s.lower() for s in list_param(request, "status", settings.MAGENTO_NEW_ORDER_STATUSES)
+        ]
         created_from = time_param(request, "createdFrom")
         created_to = time_param(request, "createdTo")
         page, size = paging(request)

@@ -1,23 +1,36 @@
 import secrets
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 
-from channel.models import ApiKey
+from channel.models import ApiKey, ApiKeyScope
 from channel.services.apikeys import api_key_create
+from channel.services.roles import AUDITOR, SUPPORT, ensure_roles
+
+# (username, group or None for the superuser)
+LOGINS = [("demo", None), ("support", SUPPORT), ("auditor", AUDITOR)]
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin login and the demo Omni API key (prints both)."
+    help = (
+        "Create the demo's admin logins (superuser, support, auditor) and one API key per scope; "
+        "prints `admin login: <user> / <password> (<role>)` and `api key <scope>: <key>` lines."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        password = secrets.token_urlsafe(9)
-        user, _ = User.objects.get_or_create(username="demo")
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        ApiKey.objects.filter(name="demo-omni").delete()
-        _, raw = api_key_create(name="demo-omni")
-        self.stdout.write(f"admin login: demo / {password}")
-        self.stdout.write(raw)
+        ensure_roles()
+        for username, group in LOGINS:
+            password = secrets.token_urlsafe(9)
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = True
+            user.is_superuser = group is None
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=group)] if group else [])
+            self.stdout.write(f"admin login: {username} / {password} ({group or 'superuser'})")
+        for scope in ApiKeyScope:
+            name = f"demo-{scope.value}"
+            ApiKey.objects.filter(name=name).delete()
+            _, raw = api_key_create(name=name, scope=scope.value)
+            self.stdout.write(f"api key {scope.value}: {raw}")

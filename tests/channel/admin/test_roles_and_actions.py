@@ -133,7 +133,7 @@ def test_the_dashboard_counts_backlog_failures_and_lifecycle(superuser: Client) 
     assert "Outbox backlog" in page
     assert "test.admin.refused" in page
     assert "permanent" in page
-    assert 'href="/admin/channel/order/?lifecycle__exact=new">New</a></td>' in page
+    assert 'href="/admin/channel/order/?new=on_its_way">New: not sent to Omni yet</a></td>' in page
 
 
 def test_search_finds_an_order_by_awb_shipment_manifest_and_return_code(superuser: Client) -> None:

@@ -171,3 +171,22 @@ def test_the_order_bodies_are_exactly_what_their_output_serializers_render(
         body = response.json()
         assert response.status_code == 200 and body != {}
         assert json.dumps(output(body).data) == json.dumps(body)
+
+
+def test_statuses_are_matched_whatever_their_case(api: APIClient) -> None:
+    mirror(1, "2026-01-31 10:00:00", "pending")
+    mirror(2, "2026-01-31 11:00:00", "processing")
+    assert codes(api.get("/api/omni/orders", {"status": "PENDING,Processing"}).json()) == [
+        "000000001",
+        "000000002",
+    ]
+
+
+def test_the_list_shows_the_location_after_acknowledgement(api: APIClient) -> None:
+    from channel.models import Order
+
+    mirror(1, "2026-01-31 10:00:00", "pending")
+    mirror(2, "2026-01-31 11:00:00", "pending")
+    Order.objects.filter(entity_id=1).update(location_code="WH1")  # as acknowledgement sets it
+    orders = api.get("/api/omni/orders").json()["orders"]
+    assert [o["locationCode"] for o in orders] == ["WH1", None]
