@@ -33,6 +33,7 @@ def _register_admin() -> None:
         invoices,
         orders,
         outbox,
+        queue,
         records,
         shipments,
         shipping,

@@ -14,8 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin.base import HistoryAdmin
 from channel.models import AuditEvent, CallRecord, Operation, Order, OrderLine
 from returns import services
 from returns.models import CODE_LENGTH, ReturnItem, ReturnOrder, ReturnState, ReturnType
@@ -83,7 +83,7 @@ class _UnitCount(TypedDict):
 
 
 @admin.register(ReturnOrder)
-class ReturnOrderAdmin(SimpleHistoryAdmin):
+class ReturnOrderAdmin(HistoryAdmin):
     list_display = (
         "return_order_code",
         "order",
@@ -411,7 +411,10 @@ class ReturnCreateForm(forms.Form):
 
 
 # --- "mark RTO" on shipments ----------------------------------------------------------------------
-@admin.action(description="Mark RTO: the parcel came back (return every unit to origin)")
+@admin.action(
+    description="Mark RTO: the parcel came back (return every unit to origin)",
+    permissions=["add_return"],  # ShipmentAdmin.has_add_return_permission
+)
 def mark_rto(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     if not request.user.has_perm("returns.add_returnorder"):
         modeladmin.message_user(request, "You may not create returns.", messages.ERROR)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from channel.admin.base import ReadOnlyMixin
+from channel.admin.base import HistoryAdmin, ReadOnlyMixin
 from channel.models import Invoice
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class InvoiceAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "shipment",
         "order",

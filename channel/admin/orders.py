@@ -7,9 +7,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
-from channel.admin.base import ReadOnlyMixin
+from channel.admin.base import HistoryAdmin, ReadOnlyMixin, user_may
 from channel.models import (
     Operation,
     OperationState,
@@ -59,7 +58,7 @@ class HasFailedOperationsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class OrderAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "order_code",
         "entity_id",
@@ -136,7 +135,10 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         extra = {"timeline": timeline.order_timeline(order) if order else None}
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
-    @admin.action(description="Re-pull selected orders from Magento now")
+    # Re-pulling is a sync operation: whoever may replay operations (support) may do it.
+    has_repull_permission = user_may("channel.replay_operation")
+
+    @admin.action(description="Re-pull selected orders from Magento now", permissions=["repull"])
     def repull_from_magento(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         report = sync.orders_repull(selected=queryset[:50], actor=request.user.get_username())
         self.message_user(request, f"Re-pulled {report.done} order(s) from Magento.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -37,6 +38,18 @@ def _store(kind: str, key: str, content: bytes, order: Order | None) -> Document
         document.content, document.checksum, document.size = content, checksum, len(content)
         document.save()
     return document
+
+
+def content_disposition(document: Document) -> str:
+    """`inline` with the document's fixed file name, quoted as RFC 6266 asks (the name is built
+    from a key that came from Magento or Omni: never trusted to be header-safe)."""
+    name = document.filename
+    ascii_name = "".join(_header_safe(c) for c in name)
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _header_safe(char: str) -> str:
+    return char if char.isascii() and char.isprintable() and char not in '"\\;' else "_"
 
 
 def document_base64(document: Document) -> str:
