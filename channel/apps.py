@@ -33,10 +33,10 @@ def _register_admin() -> None:
         invoices,
         orders,
         outbox,
-        queue,
         records,
         shipments,
         shipping,
+        thirdparty,
     )
 
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import NoReturn, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from channel.api.middleware import link_api_key
+from channel.lib.clients import client_address, parse_rate
 from channel.models import ApiKey, ApiKeyScope
 from channel.services.apikeys import api_key_check, api_key_note_use
-
-FAILURE_LIMIT = 20
-FAILURE_WINDOW_SECONDS = 60
 
 
 @dataclass
@@ -32,26 +31,35 @@ class ApiClient:
         return self.key.name
 
 
-def _client_id(request: Request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+def _failure_limit() -> tuple[int, int]:
+    return parse_rate(settings.AUTH_FAILURE_RATE)
+
+
+def request_client_address(request: HttpRequest | Request) -> str:
+    """The client's address as TRUSTED_PROXY_COUNT / TRUSTED_PROXIES say (also django-axes')."""
+    return client_address(
+        request.META,
+        proxy_count=settings.TRUSTED_PROXY_COUNT,
+        trusted_proxies=settings.TRUSTED_PROXIES,
+    )
 
 
 def _failures_key(request: Request) -> str:
-    return f"auth-failures:{_client_id(request)}"
+    return f"auth-failures:{request_client_address(request)}"
 
 
 class ApiKeyAuthentication(BaseAuthentication):
+    """A valid key is always let in, whatever its address; a wrong one counts against the
+    client's address (in the shared cache) and past AUTH_FAILURE_RATE answers 429."""
+
     def authenticate(self, request: Request) -> tuple[ApiClient, ApiKey] | None:
         header = "HTTP_" + settings.API_KEY_HEADER.upper().replace("-", "_")
         raw = request.META.get(header, "")
-        if int(cache.get(_failures_key(request), 0)) >= FAILURE_LIMIT:
-            raise exceptions.Throttled(wait=FAILURE_WINDOW_SECONDS)
         if not raw:
             return None
         key = api_key_check(raw)
         if key is None:
-            self._count_failure(request)
-            raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
+            self._refuse(request)
         link_api_key(request._request, key.pk)
         api_key_note_use(key)
         return ApiClient(key), key
@@ -59,13 +67,18 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request: Request) -> str:
         return settings.API_KEY_HEADER
 
-    def _count_failure(self, request: Request) -> None:
+    def _refuse(self, request: Request) -> NoReturn:
+        limit, window = _failure_limit()
         key = _failures_key(request)
-        cache.add(key, 0, FAILURE_WINDOW_SECONDS)
+        cache.add(key, 0, window)
         try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+            failures = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            failures = 1
+        if failures > limit:
+            raise exceptions.Throttled(wait=window)
+        raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
 
 
 class _HasScope(BasePermission):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from channel import outbox
 from channel.models import Order, OrderLifecycle
@@ -20,7 +21,8 @@ def test_demo_setup_prints_a_login_and_a_working_key(capsys, client) -> None:
     call_command("demo_data")  # idempotent
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("admin login: demo / ")
-    assert client.login(username="demo", password=lines[0].split(" / ")[1])
+    password = lines[0].split(" / ")[1]
+    assert client.login(request=HttpRequest(), username="demo", password=password)  # axes
     response = client.get("/api/omni/orders", HTTP_X_API_KEY=lines[1])
     assert response.status_code == 200
 
