@@ -342,6 +342,17 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")
 AWB_LOW_STOCK_THRESHOLD = env_int("AWB_LOW_STOCK_THRESHOLD", 500, minimum=0)  # AWBs left
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 300, minimum=1)
 
+# --- Retention (channel.services.retention; the daily `retention` schedule) ----------------------
+# Days to keep each kind of record; 0 keeps it forever. Records of orders still open (new,
+# acknowledged, in fulfilment) are always kept. Call record bodies (customers' names, addresses,
+# phone numbers as Magento and Omni sent them) are blanked first; the rows go later.
+RETENTION_CALL_BODIES_DAYS = env_int("RETENTION_CALL_BODIES_DAYS", 30, minimum=0)
+RETENTION_CALL_RECORDS_DAYS = env_int("RETENTION_CALL_RECORDS_DAYS", 90, minimum=0)
+RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 365, minimum=0)
+# An Omni retry later than this is answered afresh (every write is idempotent by state too).
+RETENTION_IDEMPOTENCY_DAYS = env_int("RETENTION_IDEMPOTENCY_DAYS", 30, minimum=0)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)  # rows per statement
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
