@@ -200,6 +200,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "channel.api.schema.ProxyAutoSchema",
 }
 API_KEY_HEADER = env_str("API_KEY_HEADER", "X-Api-Key")
+# Caps on what one request may ask for (400 naming the limit): items in any list of a JSON body,
+# and comma-separated values in a query parameter such as `?status=`.
+API_MAX_LIST_ITEMS = env_int("API_MAX_LIST_ITEMS", 1000, minimum=1)
+API_MAX_QUERY_VALUES = env_int("API_MAX_QUERY_VALUES", 20, minimum=1)
 # Wrong API keys allowed per client address in a period (`20/min`, `100/h`); more answer 429. A
 # valid key is never throttled.
 AUTH_FAILURE_RATE = env_str("AUTH_FAILURE_RATE", "20/min")
