@@ -12,6 +12,11 @@ from channel.models import AuditEvent, CallRecord
 pytestmark = pytest.mark.django_db
 
 
+def acknowledge(api: APIClient, body: dict) -> object:
+    url = "/api/omni/orders/acknowledge"
+    return api.put(url, json.dumps(body), content_type="application/json")
+
+
 def test_acknowledging_40000_unknown_codes_is_refused_at_once(api: APIClient) -> None:
     body = {"orders": [{"orderCode": f"X{n}"} for n in range(40_000)]}
     response = api.put(
