@@ -124,8 +124,8 @@ else:
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)  # run tasks inline (tests, debugging)
 
 # The cache holds counters such as failed API-key attempts per client address, shared by every web
-# process: Redis when there is one, else a table in the database (`createcachetable`, run by
-# scripts/run; Django's test database has it too). Tests use a per-process memory cache.
+# process: Redis when there is one, else a table in the database (made after every `migrate`).
+# Tests use a per-process memory cache.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import NoReturn, cast
 
@@ -17,6 +18,8 @@ from channel.api.middleware import link_api_key
 from channel.lib.clients import client_address, parse_rate
 from channel.models import ApiKey, ApiKeyScope
 from channel.services.apikeys import api_key_check, api_key_note_use
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -69,16 +72,24 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def _refuse(self, request: Request) -> NoReturn:
         limit, window = _failure_limit()
-        key = _failures_key(request)
-        cache.add(key, 0, window)
-        try:
-            failures = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window)
-            failures = 1
-        if failures > limit:
+        if _count_failure(_failures_key(request), window) > limit:
             raise exceptions.Throttled(wait=window)
         raise exceptions.AuthenticationFailed("The API key is wrong, revoked or expired.")
+
+
+def _count_failure(key: str, window: int) -> int:
+    """Add one failure to the address's count; a cache that fails counts nothing (the caller
+    still gets its 401)."""
+    try:
+        cache.add(key, 0, window)
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window)
+            return 1
+    except Exception:
+        log.exception("could not count a failed API key in the cache")
+        return 0
 
 
 class _HasScope(BasePermission):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from rest_framework.test import APIClient
 
 from channel.lib.clients import client_address, parse_rate
@@ -86,3 +88,25 @@ def test_parse_rate() -> None:
     assert parse_rate("100/hour") == (100, 3600)
     with pytest.raises(ValueError, match="not a rate"):
         parse_rate("fast")
+
+
+def test_without_redis_the_counter_is_shared_through_the_database(settings: object) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "proxy_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)  # as after every migrate (channel.apps)
+    assert [call("omp_wrong") for _ in range(21)][-1] == 429
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM proxy_cache")
+        assert cursor.fetchone()[0] == 1
+
+
+def test_a_broken_cache_still_answers_401_for_a_wrong_key(settings: object) -> None:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "none"}
+    }
+    assert call("omp_wrong") == 401
