@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import NoReturn, cast
@@ -45,6 +46,17 @@ def request_client_address(request: HttpRequest | Request) -> str:
         proxy_count=settings.TRUSTED_PROXY_COUNT,
         trusted_proxies=settings.TRUSTED_PROXIES,
     )
+
+
+def axes_client_address(request: HttpRequest) -> str | None:
+    """django-axes' AXES_CLIENT_IP_CALLABLE: the client's address, None when it is not one
+    (a login made in code has no REMOTE_ADDR; PostgreSQL's inet column refuses other text)."""
+    address = request_client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 def _failures_key(request: Request) -> str:

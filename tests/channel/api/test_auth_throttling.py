@@ -106,7 +106,10 @@ def test_without_redis_the_counter_is_shared_through_the_database(settings: obje
 
 
 def test_a_broken_cache_still_answers_401_for_a_wrong_key(settings: object) -> None:
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "none"}
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
     }
     assert call("omp_wrong") == 401
