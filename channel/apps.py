@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 
@@ -9,6 +10,8 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
 
     ensure_schedules()
     ensure_roles()
+    # The shared cache's table when there is no Redis (settings.CACHES); nothing when it exists.
+    call_command("createcachetable", database=kwargs.get("using", "default"), verbosity=0)
 
 
 def _register_handlers() -> None:
@@ -38,6 +41,7 @@ def _register_admin() -> None:
         refunds,
         shipments,
         shipping,
+        thirdparty,
     )
 
 

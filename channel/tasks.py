@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 
 from channel import outbox
-from channel.services import health, inventory, sync
+from channel.services import health, inventory, retention, sync
 
 SCHEDULE_PERIOD_SECONDS = 60  # sync-magento and sweep-outbox fire once a minute
 
@@ -43,3 +43,8 @@ def sync_magento() -> str:
 
 def reconcile_inventory() -> str:
     return str(inventory.stock_reconcile())
+
+
+def retention_run() -> str:
+    """Daily: delete or anonymise what is older than the RETENTION_* settings allow."""
+    return str(retention.retention_run(seconds=settings.Q_CLUSTER["timeout"] / 2))

@@ -1,6 +1,7 @@
 """The one settings module. Every value comes from the environment (see .env.example)."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from channel.lib.clients import parse_rate
 from config.env import (
     env_bool,
     env_choice,
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "simple_history",
+    "axes",
     "channel",
     "returns",
 ]
@@ -62,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "channel.api.middleware.ApiCallRecordMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers 429 to an admin login that is locked out
+    "channel.api.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,17 +123,41 @@ else:
     Q_CLUSTER["orm"] = "default"
 Q_CLUSTER["sync"] = env_bool("Q_SYNC", False)  # run tasks inline (tests, debugging)
 
-# The cache holds counters such as failed API-key attempts per client: shared through Redis when
-# there is one (several web processes), per process otherwise.
+# The cache holds counters such as failed API-key attempts per client address, shared by every web
+# process: Redis when there is one, else a table in the database (made after every `migrate`).
+# Tests use a per-process memory cache.
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else (
+            {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+            if TESTING
+            else {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "proxy_cache",
+            }
+        )
     )
 }
 
 # --- Auth, i18n, static ------------------------------------------------------------------------
+# Admin logins are throttled by django-axes: after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for
+# one user name from one client address, that pair is locked for ADMIN_LOGIN_COOLOFF_MINUTES
+# (429). Only the admin login is watched: the API (keys, not passwords) never reaches axes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a stranger cannot lock a user out
+AXES_ONLY_ADMIN_SITE = True
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not stored (nothing piles up)
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "channel.api.auth.axes_client_address"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -157,8 +186,23 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Opt-in: include-subdomains binds every subdomain of the host's domain to HTTPS, and a preload
+# listing is shipped in browsers (hard to undo). Django's deploy check warns while they are off.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+# Sent on the admin and the API docs pages (channel.api.security): scripts and styles from this
+# host only (inline style attributes allowed), no plugins, framed by this host only (the manifest
+# page shows its PDF); empty sends none.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
@@ -171,10 +215,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["channel.api.parsers.JsonParser"],
     "EXCEPTION_HANDLER": "channel.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_RATES": {"auth_failures": env_str("AUTH_FAILURE_RATE", "20/min")},
     "DEFAULT_SCHEMA_CLASS": "channel.api.schema.ProxyAutoSchema",
 }
 API_KEY_HEADER = env_str("API_KEY_HEADER", "X-Api-Key")
+# Caps on what one request may ask for (400 naming the limit): items in any list of a JSON body,
+# and comma-separated values in a query parameter such as `?status=`.
+API_MAX_LIST_ITEMS = env_int("API_MAX_LIST_ITEMS", 1000, minimum=1)
+API_MAX_QUERY_VALUES = env_int("API_MAX_QUERY_VALUES", 20, minimum=1)
+# Wrong API keys allowed per client address in a period (`20/min`, `100/h`); more answer 429. A
+# valid key is never throttled.
+AUTH_FAILURE_RATE = env_str("AUTH_FAILURE_RATE", "20/min")
+try:
+    parse_rate(AUTH_FAILURE_RATE)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"AUTH_FAILURE_RATE: {exc}") from None
+# The client's address is REMOTE_ADDR unless proxies in front say otherwise: TRUSTED_PROXY_COUNT
+# (how many proxies append to X-Forwarded-For) or TRUSTED_PROXIES (their addresses or networks,
+# e.g. `10.0.0.0/8`). Used for the failed-key counter and the admin login lockout.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 # The OpenAPI schema at /api/schema/ and its pages at /api/docs/ (docs/api.md).
 SPECTACULAR_SETTINGS = {
     "TITLE": "omni-magento-proxy API",
@@ -339,6 +398,18 @@ METRICS_TOKEN = env_secret("METRICS_TOKEN")
 # LOG_FORMAT=json: one JSON object a line, with order_code and operation_id on the lines that
 # concern one (channel.lib.logcontext); default "plain".
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+
+# --- Retention (channel.services.retention; the daily `retention` schedule) ----------------------
+# Days to keep each kind of record; 0 keeps it forever. Records of orders still open (new,
+# acknowledged, in fulfilment) are always kept. Call record bodies (customers' names, addresses,
+# phone numbers as Magento and Omni sent them) are blanked first; the rows go later.
+RETENTION_CALL_BODIES_DAYS = env_int("RETENTION_CALL_BODIES_DAYS", 30, minimum=0)
+RETENTION_CALL_RECORDS_DAYS = env_int("RETENTION_CALL_RECORDS_DAYS", 90, minimum=0)
+RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 365, minimum=0)
+# An Omni retry later than this is answered afresh (every write is idempotent by state too).
+RETENTION_IDEMPOTENCY_DAYS = env_int("RETENTION_IDEMPOTENCY_DAYS", 30, minimum=0)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)  # rows per statement
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

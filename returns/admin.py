@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin.base import HistoryAdmin
 from channel.admin.display import ReadableHistoryMixin
 from channel.models import Order, OrderLine
 from channel.services import timeline
@@ -84,7 +84,7 @@ class _UnitCount(TypedDict):
 
 
 @admin.register(ReturnOrder)
-class ReturnOrderAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
+class ReturnOrderAdmin(ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "return_order_code",
         "order",
@@ -416,7 +416,10 @@ class OrderReturnInline(admin.TabularInline):
 
 
 # --- "mark RTO" on shipments ----------------------------------------------------------------------
-@admin.action(description="Mark RTO: the parcel came back (return every unit to origin)")
+@admin.action(
+    description="Mark RTO: the parcel came back (return every unit to origin)",
+    permissions=["add_return"],  # ShipmentAdmin.has_add_return_permission
+)
 def mark_rto(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     if not request.user.has_perm("returns.add_returnorder"):
         modeladmin.message_user(request, "You may not create returns.", messages.ERROR)

@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin.base import HistoryAdmin
 from channel.admin.display import ReadableHistoryMixin
 from channel.models import (
     ApiKey,
@@ -17,7 +17,7 @@ from channel.services.apikeys import api_key_create, api_key_revoke
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
+class ApiKeyAdmin(ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "name",
         "prefix",
@@ -44,7 +44,7 @@ class ApiKeyAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
             request, f"Key created. Copy it now, it is not shown again: {raw}", messages.WARNING
         )
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
             api_key_revoke(key)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from channel.admin.base import ReadOnlyMixin
+from channel.admin.base import ReadOnlyMixin, user_may
 from channel.models import (
     Document,
 )
-from channel.services.documents import signed_path
+from channel.services.documents import document_links_revoke, signed_path
 
 
 @admin.register(Document)
@@ -32,9 +32,24 @@ class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "download",
     )
 
+    actions = ["revoke_links"]
+    has_revoke_links_permission = user_may("channel.revoke_document_links")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
         return super().get_queryset(request).defer("content")
 
     @admin.display(description="PDF")
     def download(self, obj: Document) -> str:
         return format_html('<a href="{}" target="_blank">open PDF</a>', signed_path(obj))
+
+    @admin.action(
+        description="Revoke every link given out to the selected documents",
+        permissions=["revoke_links"],
+    )
+    def revoke_links(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        count = document_links_revoke(documents=queryset, actor=request.user.get_username())
+        self.message_user(
+            request,
+            f"Links to {count} document(s) revoked; Omni gets new ones when it asks again.",
+            messages.SUCCESS,
+        )

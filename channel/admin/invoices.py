@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from channel.admin.base import ReadOnlyMixin
+from channel.admin.base import HistoryAdmin, ReadOnlyMixin
 from channel.admin.display import ReadableHistoryMixin, admin_link, readable, short_text
 from channel.models import Invoice
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+class InvoiceAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "shipment",
         "order_link",

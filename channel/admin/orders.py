@@ -10,10 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
-from channel.admin.base import ReadOnlyMixin
+from channel.admin.base import HistoryAdmin, ReadOnlyMixin
 from channel.admin.display import ReadableHistoryMixin, json_field, readable
 from channel.admin.order_inlines import ORDER_INLINES
 from channel.admin.refunds import CreditMemoInline
@@ -102,7 +101,7 @@ class RefundFailedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "order_code",
         "entity_id",
@@ -220,7 +219,7 @@ class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, SimpleHistoryAdmin):
             )
         return HttpResponseRedirect(reverse("admin:channel_order_change", args=[pk]))
 
-    @admin.action(description="Re-pull selected orders from Magento now")
+    @admin.action(description="Re-pull selected orders from Magento now", permissions=["repull"])
     def repull_from_magento(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         report = sync.orders_repull(selected=queryset[:50], actor=request.user.get_username())
         self.message_user(request, f"Re-pulled {report.done} order(s) from Magento.")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from channel.admin.base import ReadOnlyMixin
+from channel.admin.base import HistoryAdmin, ReadOnlyMixin
+from channel.admin.display import ReadableHistoryMixin
 from channel.models import CreditMemo
 
 FIELDS = (
@@ -33,7 +33,7 @@ class CreditMemoInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(CreditMemo)
-class CreditMemoAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class CreditMemoAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "order",
         "creditmemo_number",

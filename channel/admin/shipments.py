@@ -14,10 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
-from channel.admin.base import pdf_response
+from channel.admin.base import HistoryAdmin, pdf_response, user_may
 from channel.admin.display import ReadableHistoryMixin, admin_link, readable
 from channel.models import (
     Courier,
@@ -61,7 +60,7 @@ class AssignAwbForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
+class ShipmentAdmin(ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "shipment_code",
         "shipment_id",
@@ -184,7 +183,14 @@ class ShipmentAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
             return HttpResponseRedirect(change)
         return pdf_response(document)
 
-    @admin.action(description="Allocate an AWB from the courier series (shipments without one)")
+    has_assign_awb_permission = user_may(ASSIGN_AWB)
+    # Returns' "mark RTO" (channel.admin.extensions) creates a return.
+    has_add_return_permission = user_may("returns.add_returnorder")
+
+    @admin.action(
+        description="Allocate an AWB from the courier series (shipments without one)",
+        permissions=["assign_awb"],
+    )
     def allocate_awbs(self, request: HttpRequest, queryset: QuerySet[Shipment]) -> None:
         if not request.user.has_perm(ASSIGN_AWB):
             raise PermissionDenied

@@ -13,9 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from simple_history.admin import SimpleHistoryAdmin
 
-from channel.admin.base import pdf_response
+from channel.admin.base import HistoryAdmin, pdf_response
 from channel.admin.display import ReadableHistoryMixin
 from channel.models import (
     AwbSeries,
@@ -37,7 +36,7 @@ from channel.services.errors import DomainError
 
 
 @admin.register(Location)
-class LocationAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
+class LocationAdmin(ReadableHistoryMixin, HistoryAdmin):
     list_display = ("code", "name", "city", "zip", "default_courier", "address_ready")
     list_select_related = ("default_courier",)
     search_fields = ("=code", "name", "city", "zip")
@@ -103,7 +102,7 @@ def _stock(left: int | None) -> str:
 
 
 @admin.register(Courier)
-class CourierAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
+class CourierAdmin(ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "name",
         "label_name",
@@ -134,7 +133,10 @@ class CourierAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
     def locations(self, obj: Courier) -> str:
         return ", ".join(location.code for location in obj.default_locations.all())
 
-    @admin.action(description="Make the selected courier the default for all locations")
+    @admin.action(
+        description="Make the selected courier the default for all locations",
+        permissions=["change"],
+    )
     def make_default(self, request: HttpRequest, queryset: QuerySet[Courier]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one courier.", messages.ERROR)
@@ -163,7 +165,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(AwbSeries)
-class AwbSeriesAdmin(ReadableHistoryMixin, SimpleHistoryAdmin):
+class AwbSeriesAdmin(ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "__str__",
         "courier",

@@ -20,6 +20,9 @@ from channel.models import CallDirection, CallRecord
 
 MAX_BODY_CHARS = 64_000
 NOT_RECORDED = ("/api/schema/", "/api/docs/")  # the API's description, no calls
+# Answers to requests without valid credentials: their bodies are not stored (anyone may send
+# them, as large as the server accepts); the record keeps method, path, status and size.
+REFUSED_STATUSES = (401, 403, 429)
 
 
 # Attributes a view or the authentication sets on the request for its call record.
@@ -62,6 +65,9 @@ class ApiCallRecordMiddleware:
     ) -> CallRecord:
         content = b"" if response.streaming else response.content
         path = request.get_full_path()
+        api_key_id = getattr(request, API_KEY_ID, None)
+        if response.status_code in REFUSED_STATUSES and api_key_id is None:
+            body = f"(not stored: refused without valid credentials, {len(body)} characters)"
         return CallRecord(
             direction=CallDirection.INBOUND,
             system="returns" if path.startswith("/api/returns") else "omni",
@@ -71,7 +77,7 @@ class ApiCallRecordMiddleware:
             duration_ms=int((time.monotonic() - started) * 1000),
             request_body=_storable(body)[:MAX_BODY_CHARS],
             response_body=_storable(content.decode("utf-8", "replace"))[:MAX_BODY_CHARS],
-            api_key_id=getattr(request, API_KEY_ID, None),
+            api_key_id=api_key_id,
             order_id=getattr(request, ORDER_ID, None),
         )
 

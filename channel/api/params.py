@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.conf import settings
 from rest_framework.request import Request
 
 from channel.api.errors import ApiError
@@ -50,6 +51,9 @@ def list_param(request: Request, name: str, default: list[str]) -> list[str]:
         raise ApiError(f"{name} must name at least one value.")
     if "\x00" in raw:
         raise ApiError(f"{name} may not contain NUL characters.")
+    limit = settings.API_MAX_QUERY_VALUES
+    if len(values) > limit:
+        raise ApiError(f"{name} may name at most {limit} values (API_MAX_QUERY_VALUES).")
     return values
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from rest_framework import parsers
 
 from channel.api.errors import ApiError
@@ -34,7 +35,8 @@ def too_deep() -> ApiError:
 
 
 def check_values(data: Any) -> None:
-    """Walk the body without recursion: its depth, strings and numbers."""
+    """Walk the body without recursion: its depth, list lengths, strings and numbers."""
+    max_items = settings.API_MAX_LIST_ITEMS
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         value, path, depth = stack.pop()
@@ -46,6 +48,12 @@ def check_values(data: Any) -> None:
                     refuse(path or "body", "Field names may not contain NUL or surrogates.")
                 stack.append((item, f"{path}.{key}" if path else key, depth + 1))
         elif isinstance(value, list):
+            if len(value) > max_items:
+                refuse(
+                    path or "body",
+                    f"At most {max_items} items per list (API_MAX_LIST_ITEMS); "
+                    f"this one has {len(value)}.",
+                )
             stack.extend((item, f"{path}[{n}]", depth + 1) for n, item in enumerate(value))
         elif isinstance(value, str) and UNSTORABLE.search(value):
             refuse(path or "body", "NUL characters and lone surrogates are not allowed.")

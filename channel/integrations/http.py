@@ -40,6 +40,16 @@ class TransportError(Exception):
         self.timed_out = timed_out
 
 
+class RedirectRefused(Exception):
+    """The remote answered a redirect. It is never followed: the request's credentials would go
+    to another address. Only a configuration change (the base URL) fixes it."""
+
+    def __init__(self, message: str, *, status: int, location: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.location = location
+
+
 @dataclass
 class HttpResult:
     status: int
@@ -138,7 +148,8 @@ def send(
     secret_response: bool = False,
     form: dict[str, str] | None = None,
 ) -> HttpResult:
-    """Send one request and record it. Raises TransportError when no answer came back.
+    """Send one request and record it. Raises TransportError when no answer came back and
+    RedirectRefused on a 3xx (redirects are never followed).
     `form`: a form-encoded body instead of JSON (OAuth token endpoints)."""
     data = None if json_body is None else json.dumps(json_body)
     all_headers = {"Accept": "application/json", **(headers or {})}
@@ -151,7 +162,14 @@ def send(
     started = time.monotonic()
     try:
         response = _session().request(
-            method, url, data=data, params=params, headers=all_headers, auth=auth, timeout=timeout
+            method,
+            url,
+            data=data,
+            params=params,
+            headers=all_headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=False,
         )
     except requests.Timeout as exc:
         _record(method, url, params, recorded, context, started, None, "", f"timeout: {exc}")
@@ -160,6 +178,8 @@ def send(
         _record(method, url, params, recorded, context, started, None, "", f"connection: {exc}")
         raise TransportError(f"{method} {_path(url)} failed: {exc}", timed_out=False) from exc
     text = response.text
+    if response.is_redirect or 300 <= response.status_code < 400:
+        _refuse_redirect(method, url, params, recorded, context, started, response)
     answer = "(secret, not recorded)" if secret_response and response.ok else text
     _record(method, url, params, recorded, context, started, response.status_code, answer, "")
     return HttpResult(
@@ -168,6 +188,24 @@ def send(
         duration_ms=_elapsed_ms(started),
         headers=dict(response.headers),
     )
+
+
+def _refuse_redirect(
+    method: str,
+    url: str,
+    params: Any,
+    data: str | None,
+    context: CallContext,
+    started: float,
+    response: requests.Response,
+) -> None:
+    location = redaction.redact_text(response.headers.get("Location", "(no Location header)"))
+    message = (
+        f"{method} {_path(url)} was answered {response.status_code} redirecting to {location}; "
+        "redirects are not followed: set the base URL to the address that answers"
+    )
+    _record(method, url, params, data, context, started, response.status_code, "", message)
+    raise RedirectRefused(message, status=response.status_code, location=location)
 
 
 def _elapsed_ms(started: float) -> int:

@@ -236,6 +236,8 @@ class MagentoClient:
                 headers=headers,
                 auth=auth,
             )
+        except http.RedirectRefused as exc:
+            raise MagentoError(str(exc), status=exc.status, needs_config=True) from exc
         except http.TransportError as exc:
             raise MagentoError(
                 f"Magento did not answer: {exc}", transient=True, timed_out=exc.timed_out
@@ -323,6 +325,8 @@ class MagentoClient:
                 },
                 secret_response=True,
             )
+        except http.RedirectRefused as exc:
+            raise MagentoError(str(exc), status=exc.status, needs_config=True) from exc
         except http.TransportError as exc:
             raise MagentoError(f"Magento did not answer: {exc}", transient=True) from exc
         if result.status == 200:

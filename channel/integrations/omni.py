@@ -53,6 +53,8 @@ class OmniClient:
                 json_body=body,
                 headers=self._headers(),
             )
+        except http.RedirectRefused as exc:
+            raise OmniError(str(exc), status=exc.status, needs_config=True) from exc
         except http.TransportError as exc:
             raise OmniError(f"Omni did not answer: {exc}", transient=True) from exc
         try:

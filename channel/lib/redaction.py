@@ -9,7 +9,13 @@ from typing import Any
 
 from django.conf import settings
 
-SECRET_FIELDS = re.compile(r"(password|secret|token|authorization|api[-_]?key)", re.IGNORECASE)
+SECRET_NAMES = r"password|passwd|secret|token|authorization|api[-_]?key|auth[-_]?key|credential"
+SECRET_FIELDS = re.compile(f"({SECRET_NAMES})", re.IGNORECASE)
+# `name=value` pairs of a form-encoded body or a query string whose name looks secret.
+SECRET_PAIRS = re.compile(
+    rf"(?P<name>[^\s&?=;\"']*(?:{SECRET_NAMES})[^\s&?=;\"']*)=(?P<value>[^&\s;\"']+)",
+    re.IGNORECASE,
+)
 SECRET_SETTINGS = (
     "MAGENTO_TOKEN",
     "MAGENTO_CONSUMER_SECRET",
@@ -22,7 +28,20 @@ SECRET_SETTINGS = (
     "DOCUMENT_SIGNING_KEY",
 )
 # Every string SECRET_FIELDS matches contains one of these (lower case).
-SECRET_WORDS = ("password", "secret", "token", "authorization", "apikey", "api-key", "api_key")
+SECRET_WORDS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "authorization",
+    "apikey",
+    "api-key",
+    "api_key",
+    "authkey",
+    "auth-key",
+    "auth_key",
+    "credential",
+)
 MASK = "***"
 
 
@@ -47,19 +66,22 @@ def remember_secret(value: str) -> None:
 
 
 def redact_text(text: str) -> str:
-    """Mask configured secrets anywhere in the text, and values of secret-looking JSON keys."""
+    """Mask configured secrets anywhere in the text, values of secret-looking JSON keys, and
+    secret-looking `name=value` pairs (form-encoded bodies, query strings)."""
     if not text:
         return text
     for secret in (*_configured_secrets(), *_runtime_secrets):
         text = text.replace(secret, MASK)
     # Only a body with a secret-looking key needs the (slow, for a page of orders) JSON round
     # trip; any other body is kept as it was sent.
-    if text[:1] in "{[" and _may_name_a_secret(text):
+    if not _may_name_a_secret(text):
+        return text
+    if text.lstrip()[:1] in ("{", "["):
         try:
             return json.dumps(redact_data(json.loads(text)), ensure_ascii=False)
         except (ValueError, RecursionError):  # not JSON, or nested too deeply to walk
-            return text
-    return text
+            pass
+    return SECRET_PAIRS.sub(lambda m: f"{m.group('name')}={MASK}", text)
 
 
 def _may_name_a_secret(text: str) -> bool:

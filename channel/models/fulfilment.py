@@ -144,18 +144,29 @@ class Document(models.Model):
     size = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    link_version = models.PositiveIntegerField(
+        default=0, help_text="Raised to revoke every link given out so far"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "key"], name="document_kind_key_uniq")
         ]
+        permissions = [("revoke_document_links", "Can revoke the links to a document")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
 
     @property
     def filename(self) -> str:
+        """The name a browser saves it under (the key came from Magento or Omni: the
+        Content-Disposition header escapes it)."""
         return f"{self.kind}-{self.key}.pdf"
+
+    @property
+    def url_name(self) -> str:
+        """The last segment of its links: fixed per kind, nothing from outside in a URL."""
+        return f"{self.kind}.pdf"
 
 
 # --- Couriers, AWB series, locations and manifests (contract 4.6, 4.7) ---------------------------

@@ -10,7 +10,8 @@ SUPPORT = "support"
 AUDITOR = "auditor"
 
 # Beyond viewing everything, support staff may replay/cancel operations, pause flows, assign AWBs
-# (change shipments) and manage locations, couriers, AWB series and stock sources; returns adds
+# (change shipments), manage locations, couriers, AWB series and stock sources and revoke document
+# links; returns adds
 # creating and replaying returns.
 SUPPORT_EXTRA = [
     "channel.replay_operation",
@@ -25,6 +26,7 @@ SUPPORT_EXTRA = [
     "channel.change_awbseries",
     "channel.add_stocksource",
     "channel.change_stocksource",
+    "channel.revoke_document_links",
 ]
 # Apps whose models both roles may view; other apps add themselves (add_app_permissions).
 APPS = ["channel"]

@@ -12,6 +12,7 @@ SCHEDULES = {
         "channel.tasks.reconcile_inventory",
         settings.INVENTORY_RECONCILE_MINUTES,
     ),
+    "retention": ("channel.tasks.retention_run", 24 * 60),  # daily (channel.services.retention)
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from channel import outbox
 from channel.models import Order, OrderLifecycle
@@ -30,7 +31,7 @@ def test_demo_setup_prints_a_login_and_a_working_key(capsys, client) -> None:
         "auditor": "(auditor)",
     }
     for user, (password, _) in logins.items():
-        assert client.login(username=user, password=password)
+        assert client.login(request=HttpRequest(), username=user, password=password)  # axes
         assert client.get("/admin/").status_code == 200
     keys = {
         line.split()[2].rstrip(":"): line.split()[3] for line in lines if line.startswith("api key")

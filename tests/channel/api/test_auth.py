@@ -115,3 +115,16 @@ def test_create_api_key_prints_the_key_alone_on_the_last_line(capsys: object) ->
     call_command("create_api_key", "omni-prod", "--scope", "omni")
     raw = capsys.readouterr().out.strip().splitlines()[-1]
     assert raw.startswith("omp_") and call(raw)[0] == 200
+
+
+def test_the_body_of_a_request_without_a_valid_key_is_not_stored() -> None:
+    body = '{"orderCode": "' + "x" * 1_000_000 + '"}'
+    for key in (None, "omp_wrong"):
+        client = APIClient()
+        if key:
+            client.credentials(HTTP_X_API_KEY=key)
+        response = client.put("/api/omni/inventory", body, content_type="application/json")
+        assert response.status_code == 401
+    records = list(CallRecord.objects.values_list("request_body", flat=True))
+    assert len(records) == 2
+    assert all(len(stored) < 200 and "not stored" in stored for stored in records)

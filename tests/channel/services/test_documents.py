@@ -33,7 +33,9 @@ def test_it_serves_the_document_through_its_signed_url(client: Client, document:
     assert response.status_code == 200
     assert response.content == PDF
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'inline; filename="label-000000100-1.pdf"'
+    assert response["Content-Disposition"] == (
+        "inline; filename=\"label-000000100-1.pdf\"; filename*=UTF-8''label-000000100-1.pdf"
+    )
 
 
 def test_it_keeps_the_same_row_when_the_content_is_unchanged(document: Document) -> None:

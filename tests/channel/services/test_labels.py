@@ -50,7 +50,7 @@ def test_it_answers_the_awb_transporter_and_label(api: APIClient, warehouse: Non
     assert sorted(body) == ["awbNumber", "shippingLabel", "shippingLabelUrl", "transporter"]
     assert (body["awbNumber"], body["transporter"]) == ("1490821234567", "Delhivery")
     assert body["shippingLabelUrl"].startswith("http://testserver/documents/")
-    assert body["shippingLabelUrl"].endswith("/label-000000100-1.pdf")
+    assert body["shippingLabelUrl"].endswith("/label.pdf")
     assert api.get(body["shippingLabelUrl"]).content == pdf_of(body["shippingLabel"])
 
 
