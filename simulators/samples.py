@@ -274,6 +274,18 @@ def random_order_kwargs(rng: random.Random, lines: list[dict[str, Any]]) -> dict
 # -- seeding -------------------------------------------------------------------------------------
 
 
+def _restock_for(sim: MagentoSimulator, order: Mapping[str, Any]) -> None:
+    """The shop received goods: every source holds enough units to ship the order (Magento
+    refuses a shipment its source cannot cover)."""
+    for item in order["items"]:
+        product = sim.products.get(item["sku"])
+        if item["product_type"] != "simple" or item.get("is_virtual") or product is None:
+            continue
+        held = float(product["sources"].get("default", {}).get("quantity") or 0)
+        if held < float(item["qty_ordered"]):
+            sim.set_stock(item["sku"], held + float(item["qty_ordered"]))
+
+
 def _advance(sim: MagentoSimulator, order: Mapping[str, Any], rng: random.Random) -> None:
     """Move some orders along: processing (invoiced), complete, canceled."""
     roll = rng.random()
@@ -282,6 +294,7 @@ def _advance(sim: MagentoSimulator, order: Mapping[str, Any], rng: random.Random
         sim.advance_clock(rng.randint(600, 86400))
         sim.invoice(entity_id)
         sim.advance_clock(rng.randint(600, 86400))
+        _restock_for(sim, order)
         sim.ship(
             entity_id,
             tracks=[

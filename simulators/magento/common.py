@@ -26,6 +26,7 @@ ACL_CREDITMEMOS = "Magento_Sales::sales_creditmemo"
 ACL_STOCK = "Magento_Catalog::catalog_inventory"
 ACL_SOURCE_READ = "Magento_InventoryApi::source"
 ACL_SOURCE_SAVE = "Magento_InventoryApi::stock_source_item_assign"
+ACL_SALABLE = "Magento_InventoryApi::stock"
 
 MSG_NO_ROUTE = "Request does not match any route."
 MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."

@@ -132,6 +132,7 @@ class OrderBuilderMixin:
             self._set_payment(order, payment_method)
             if extra:
                 order.update(extra)
+            self._reserve_order(order)
             self.orders[order["entity_id"]] = order
             return self._order_out(order)
 

@@ -272,6 +272,8 @@ class OrdersMixin:
                 if qty > 0:
                     cancel_item(item, qty)
                     canceled[item["item_id"]] = qty
+                    if item["product_type"] == "simple":
+                        self._compensate(order, item, qty, "order_canceled")
             self._cancel_totals(order)
             paid = any(
                 float(i["qty_invoiced"]) > float(i["qty_refunded"]) and not i["_dummy_invoice"]

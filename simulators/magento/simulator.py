@@ -20,6 +20,7 @@ from simulators.magento.common import (
     ACL_INVOICE,
     ACL_INVOICES,
     ACL_REFUND,
+    ACL_SALABLE,
     ACL_SHIP,
     ACL_SHIPMENT,
     ACL_SOURCE_READ,
@@ -37,6 +38,7 @@ from simulators.magento.common import (
     _internal_error,
 )
 from simulators.magento.documents import DocumentsMixin
+from simulators.magento.msi import MsiMixin
 from simulators.magento.order_builder import OrderBuilderMixin
 from simulators.magento.orders import DEFAULT_STATE_STATUSES, OrdersMixin
 from simulators.magento.search import SearchMixin
@@ -51,8 +53,31 @@ _ARRAY_TYPES = {
 }
 
 
+def _resolve_dots(path: str) -> str:
+    """Remove dot segments (RFC 3986 5.2.4), "%2E" counting as "."."""
+    out: list[str] = []
+    segments = path.split("/")
+    for segment in segments:
+        plain = re.sub("%2e", ".", segment, flags=re.IGNORECASE)
+        if plain == "..":
+            if len(out) > 1:
+                out.pop()
+        elif plain != ".":
+            out.append(segment)
+    if re.sub("%2e", ".", segments[-1], flags=re.IGNORECASE) in (".", ".."):
+        out.append("")
+    return "/".join(out)
+
+
 class MagentoSimulator(
-    AuthMixin, SearchMixin, StockMixin, OrderBuilderMixin, OrdersMixin, DocumentsMixin, Simulator
+    AuthMixin,
+    SearchMixin,
+    StockMixin,
+    MsiMixin,
+    OrderBuilderMixin,
+    OrdersMixin,
+    DocumentsMixin,
+    Simulator,
 ):
     """Fake Magento 2.4 admin REST API; see the package docstring (``simulators.magento``) for
     knobs. The routes are registered here; their handlers live in the per-concern mixins."""
@@ -88,6 +113,7 @@ class MagentoSimulator(
             k: list(v) for k, v in DEFAULT_STATE_STATUSES.items()
         }
         self.increment_prefix = ""
+        self._init_msi()
         # state
         self.orders: dict[int, dict[str, Any]] = {}
         self.invoices: dict[int, dict[str, Any]] = {}
@@ -176,8 +202,25 @@ class MagentoSimulator(
         )
         r("GET", r"/V1/inventory/source-items", self._h_source_items, acl=ACL_SOURCE_READ)
         r("POST", r"/V1/inventory/source-items", self._h_save_source_items, acl=ACL_SOURCE_SAVE)
+        r(
+            "GET",
+            r"/V1/inventory/get-product-salable-quantity/(?P<sku>[^/]+)/(?P<stock_id>[^/]+)",
+            self._h_salable_qty,
+            acl=ACL_SALABLE,
+        )
+        r(
+            "GET",
+            r"/V1/inventory/export-stock-salable-qty/(?P<type>[^/]+)/(?P<code>[^/]+)",
+            self._h_export_salable,
+            acl=ACL_SALABLE,
+        )
 
     def route_path(self, path: str) -> str | None:
+        # Like Magento behind its web server: an encoded "/" in a segment never routes, "." and
+        # ".." segments (also encoded) are resolved before routing.
+        if re.search(r"%2f|%5c", path, re.IGNORECASE):
+            return None
+        path = _resolve_dots(path)
         match = re.fullmatch(r"/rest(?:/(?P<store>[^/]+))?(?P<rest>/V1/.*)", path)
         if match is None:
             return None
