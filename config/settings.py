@@ -243,6 +243,15 @@ MAGENTO_PAGE_SIZE = env_int("MAGENTO_PAGE_SIZE", 100, minimum=1)
 MAGENTO_STOCK_MODE = env_choice("MAGENTO_STOCK_MODE", "legacy", ("legacy", "msi"))
 MAGENTO_SOURCE_MAP = env_map("MAGENTO_SOURCE_MAP", "")  # Omni location -> MSI source_code
 MAGENTO_SOURCE_ITEMS_CHUNK = env_int("MAGENTO_SOURCE_ITEMS_CHUNK", 20, minimum=1)  # input limit
+# Magento's MSI reservations are on (2.4 default): stock writes add the units Magento still
+# reserves for open orders Omni already has, so the salable quantity equals Omni's (8.1).
+MAGENTO_RESERVATIONS = env_bool("MAGENTO_RESERVATIONS", True)
+# Magento's REST input limit: no array sent to Magento carries more items (8.6).
+MAGENTO_INPUT_LIMIT = env_int("MAGENTO_INPUT_LIMIT", 20, minimum=1)
+# The website code whose stock the reconciliation reads salable quantities of (8.1).
+MAGENTO_SALES_CHANNEL = env_str("MAGENTO_SALES_CHANNEL", "base")
+# Product attribute holding the HSN code printed per line on invoices (8.2).
+MAGENTO_HSN_ATTRIBUTE = env_str("MAGENTO_HSN_ATTRIBUTE", "hsn_code")
 MAGENTO_STORE_ID = env_str("MAGENTO_STORE_ID", "")  # restrict intake to one store_id
 SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
 SYNC_START = env_str("SYNC_START", "")  # first created_at to pull, `YYYY-MM-DD HH:MM:SS` UTC
