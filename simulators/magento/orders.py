@@ -127,7 +127,8 @@ class OrdersMixin:
                 **shipping,
             }
         out["extension_attributes"] = {
-            "shipping_assignments": [{"shipping": shipping, "items": items}]
+            **order.get("_extension", {}),
+            "shipping_assignments": [{"shipping": shipping, "items": items}],
         }
         return out
 

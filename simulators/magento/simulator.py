@@ -19,6 +19,7 @@ from simulators.magento.common import (
     ACL_HOLD,
     ACL_INVOICE,
     ACL_INVOICES,
+    ACL_PRODUCTS,
     ACL_REFUND,
     ACL_SALABLE,
     ACL_SHIP,
@@ -193,6 +194,7 @@ class MagentoSimulator(
         r("POST", rf"/V1/order/{_ID_RE}/refund", self._h_refund, acl=ACL_REFUND)
         r("GET", r"/V1/creditmemos", self._h_creditmemos, acl=ACL_CREDITMEMOS)
         r("GET", rf"/V1/creditmemo/{_ID_RE}", self._h_get_creditmemo, acl=ACL_CREDITMEMOS)
+        r("GET", r"/V1/products", self._h_products, acl=ACL_PRODUCTS)
         r("GET", r"/V1/stockItems/(?P<sku>[^/]+)", self._h_stock_item, acl=ACL_STOCK)
         r(
             "PUT",

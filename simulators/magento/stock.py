@@ -60,6 +60,21 @@ def _source_item(sku: str, code: str, quantity: float) -> dict[str, Any]:
     }
 
 
+def _product_row(product: Mapping[str, Any]) -> dict[str, Any]:
+    attributes = product.get("attributes") or {}
+    return {
+        "id": product["product_id"],
+        "sku": product["sku"],
+        "name": product["name"],
+        "type_id": product["type"],
+        "price": product["price"],
+        "status": 1,
+        "custom_attributes": [
+            {"attribute_code": code, "value": value} for code, value in attributes.items()
+        ],
+    }
+
+
 def _is_number(value: Any) -> bool:
     try:
         float(value)
@@ -90,9 +105,11 @@ class StockMixin:
         price: float = 0.0,
         is_in_stock: bool | None = None,
         sources: Mapping[str, float] | None = None,
+        attributes: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Create or replace a product with a legacy stock item and MSI source items
-        (``sources`` maps source_code -> quantity; default: ``{"default": qty}``)."""
+        (``sources`` maps source_code -> quantity; default: ``{"default": qty}``);
+        ``attributes`` are custom attributes (e.g. ``{"hsn_code": "6109"}``)."""
         with self.lock:
             product_id = self._next_id("product")
             in_stock = qty > 0 if is_in_stock is None else is_in_stock
@@ -104,6 +121,7 @@ class StockMixin:
                 "price": price,
                 "stock": _stock_item(product_id, qty, in_stock),
                 "sources": {},
+                "attributes": dict(attributes or {}),
             }
             self.products[sku] = product
             for code, quantity in (sources if sources is not None else {"default": qty}).items():
@@ -161,6 +179,12 @@ class StockMixin:
         self._set_source_qty(product, source, left, status)
 
     # -- REST handlers: stock ------------------------------------------------------------------
+
+    def _h_products(self, req: RecordedRequest) -> SimResponse:
+        """``GET /V1/products?searchCriteria…`` (a catalog search; SKUs travel in the query)."""
+        rows = [_product_row(p) for p in self.products.values()]
+        columns = {"sku", "id", "name", "type_id", "price"}
+        return self._search_response(req, rows, _copy, columns)
 
     def _product_or_404(self, raw_sku: str) -> dict[str, Any]:
         sku = unquote(raw_sku)
