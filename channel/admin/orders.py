@@ -58,6 +58,19 @@ class HasFailedOperationsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AmountsDifferFilter(admin.SimpleListFilter):
+    title = "amounts"
+    parameter_name = "amounts"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("differ", "Do not add up to Magento's grand total")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "differ":
+            return queryset.filter(amount_difference__isnull=False)
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
@@ -78,6 +91,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
         "magento_status",
         "location_code",
         "payment_method",
+        AmountsDifferFilter,
         "magento_created_at",
     )
     # Any code support staff may have in hand finds the order.
@@ -106,6 +120,7 @@ class OrderAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
                     ("magento_state", "magento_status", "lifecycle", "location_code"),
                     ("customer_name", "customer_email", "is_guest"),
                     ("payment_method", "currency", "grand_total", "shipping_incl_tax"),
+                    "amount_difference",
                     (
                         "magento_created_at",
                         "magento_updated_at",

@@ -407,6 +407,21 @@ class MagentoClient:
         path = f"/V1/products/{path_segment(sku)}/stockItems/1"
         return int(self._request("PUT", path, body=body))
 
+    def product_attribute(self, skus: list[str], attribute: str) -> dict[str, str]:
+        """GET /V1/products filtered by SKU (in the query: any SKU works) -> {sku: the custom
+        attribute's value} for the products that have it."""
+        params = search_params(
+            [[SearchFilter("sku", ",".join(skus), "in")]], page_size=len(skus), page=1
+        )
+        params.append(("fields", "items[sku,custom_attributes]"))
+        items = self._request("GET", "/V1/products", params=params).get("items") or []
+        found = {}
+        for item in items:
+            for custom in item.get("custom_attributes") or []:
+                if custom.get("attribute_code") == attribute and custom.get("value"):
+                    found[str(item.get("sku"))] = str(custom["value"])
+        return found
+
     def salable_quantities(self, skus: list[str], website: str) -> dict[str, float]:
         """GET /V1/inventory/export-stock-salable-qty/website/{code} filtered by SKU (the SKUs
         travel in the query, so any SKU works): {sku: salable qty} of the SKUs Magento has."""

@@ -8,6 +8,7 @@ so a lost answer never becomes a second invoice. The PDF is rendered by the prox
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,6 +50,7 @@ from channel.services.fulfilment import (
 from channel.services.mapping import money
 
 TAX_TYPE = "GST"
+log = logging.getLogger(__name__)
 
 
 def capture_for(order: Order) -> bool:
@@ -365,13 +367,31 @@ class InvoiceRow:
             "netTaxAmountTotal": float(self.tax),
             "taxItems": [
                 {
-                    "type": TAX_TYPE,
-                    "rate": float(self.line.tax_percent),
-                    "taxPerUnit": self.per_unit(self.tax),
-                    "taxTotal": float(self.tax),
+                    "type": head,
+                    "rate": float(rate),
+                    "taxPerUnit": self.per_unit(amount),
+                    "taxTotal": float(amount),
                 }
+                for head, rate, amount in tax_split(self.line, self.tax)
             ],
         }
+
+
+def tax_split(line: OrderLine, tax: Decimal) -> list[tuple[str, Decimal, Decimal]]:
+    """`tax` (of some units of `line`) split by the line's applied taxes (GST heads: CGST, SGST,
+    IGST…, in proportion to Magento's amounts, the last head taking the rest); one GST item
+    when Magento reported none (contract 8.2)."""
+    breakup = [t for t in line.tax_breakup or [] if t.get("amount")]
+    whole = sum((Decimal(str(t["amount"])) for t in breakup), Decimal(0))
+    if not breakup or not whole:
+        return [(TAX_TYPE, line.tax_percent, tax)]
+    split, left = [], tax
+    for index, item in enumerate(breakup):
+        last = index == len(breakup) - 1
+        amount = left if last else money(tax * Decimal(str(item["amount"])) / whole)
+        left -= amount
+        split.append((str(item["type"]), Decimal(str(item["rate"])), amount))
+    return split
 
 
 def invoice_rows(shipment: Shipment, raw: dict[str, Any]) -> list[InvoiceRow]:
@@ -435,8 +455,12 @@ def _pdf_line(row: InvoiceRow) -> InvoiceLine:
         unit_price_excl_tax=row.price,
         unit_price_incl_tax=money(row.price + row.tax / row.quantity),
         discount=row.discount,
-        tax_items=(TaxLine(type=TAX_TYPE, rate=line.tax_percent, amount=row.tax),),
+        tax_items=tuple(
+            TaxLine(type=head, rate=rate, amount=amount)
+            for head, rate, amount in tax_split(line, row.tax)
+        ),
         line_total=row.actual,
+        hsn=line.hsn_code,
     )
 
 
@@ -464,8 +488,28 @@ def invoice_doc(invoice: Invoice) -> InvoiceDoc:
     )
 
 
+def hsn_fill(order: Order) -> None:
+    """HSN codes of the order's lines from the product attribute MAGENTO_HSN_ATTRIBUTE (one
+    catalog search per order, when a line has none yet); Magento failing leaves them empty."""
+    lines = [line for line in order.lines.all() if not line.hsn_code]
+    if not lines or not settings.MAGENTO_HSN_ATTRIBUTE:
+        return
+    skus = sorted({line.sku for line in lines})
+    try:
+        found = MagentoClient(order_id=order.pk).product_attribute(
+            skus[: settings.MAGENTO_INPUT_LIMIT * 10], settings.MAGENTO_HSN_ATTRIBUTE
+        )
+    except MagentoError as exc:
+        log.warning("HSN codes of order %s not read: %s", order.order_code, exc.message)
+        return
+    for line in lines:
+        if found.get(line.sku):
+            OrderLine.objects.filter(pk=line.pk).update(hsn_code=found[line.sku][:32])
+
+
 def invoice_document(invoice: Invoice) -> Document:
     """Render and store the invoice PDF (the same bytes again leave the stored one as it is)."""
+    hsn_fill(invoice.order)
     return docstore.document_store(
         kind=DocumentKind.INVOICE,
         key=invoice.shipment.shipment_code,

@@ -73,7 +73,7 @@ def _tax_heads(percent: float, gst: str | None) -> list[tuple[str, float]]:
         ]
     if gst == "inter":
         return [(f"IGST {num(percent)}%", percent)]
-    return [("Tax", percent)]
+    return [("GST", percent)]
 
 
 def _applied_taxes(
@@ -173,7 +173,7 @@ class OrderBuilderMixin:
         (``customer_balance_amount``, ``gift_cards_amount``, ``reward_currency_amount``,
         ``amstorecredit_amount``); ``gst`` titles the applied taxes by Indian GST heads:
         ``"intra"`` (``CGST 9%`` + ``SGST 9%`` for 18 %) or ``"inter"`` (``IGST 18%``); without
-        it a taxed order's applied tax is titled ``Tax``. A line's ``hsn`` is stored on its
+        it a taxed order's applied tax is titled ``GST``. A line's ``hsn`` is stored on its
         product (attribute ``hsn_code``).
         """
         with self.lock:
