@@ -329,7 +329,10 @@ def stock_write(
         jobs = [_Job((target,), None) for target in targets]
     else:
         jobs = [
-            _Job(chunk, source) for chunk in _chunks(targets, settings.MAGENTO_SOURCE_ITEMS_CHUNK)
+            _Job(chunk, source)
+            for chunk in _chunks(
+                targets, min(settings.MAGENTO_SOURCE_ITEMS_CHUNK, settings.MAGENTO_INPUT_LIMIT)
+            )
         ]
     return _run_jobs(jobs, deadline)
 

@@ -43,6 +43,8 @@ from channel.services.errors import Conflict, NotFound
 from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     CREATE_INVOICE,
+    chunked,
+    invoice_item_id,
     magento_items,
     nudge,
     refresh_quietly,
@@ -168,7 +170,9 @@ def find_in_magento(client: MagentoClient, invoice: Invoice) -> dict[str, Any] |
         .exclude(pk=invoice.pk)
         .values_list("magento_invoice_id", flat=True)
     )
-    expected = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    expected = {
+        item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment, invoice=True)
+    }
     ours = set(order.lines.values_list("magento_item_id", flat=True))
     for candidate in client.search_invoices(order.entity_id):
         if int(candidate["entity_id"]) not in taken and items_of(candidate, ours) == expected:
@@ -191,6 +195,8 @@ def _read_back(operation: Operation) -> dict[str, Any] | None:
     invoice = _invoice_of(operation)
     if invoice.state == InvoiceState.CREATED:
         return _result(invoice)
+    if len(chunked(magento_items(invoice.shipment, invoice=True))) > 1:
+        return None  # running again matches the parts already made before making the rest
     raw = find_in_magento(MagentoClient.for_operation(operation), invoice)
     if raw is None:
         return None
@@ -204,6 +210,14 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
     if invoice.state == InvoiceState.CREATED:
         return _result(invoice)
     client = MagentoClient.for_operation(operation)
+    chunks = chunked(magento_items(invoice.shipment, invoice=True))
+    if len(chunks) > 1 and not invoice.adopted:
+        parts = _invoice_parts(client, invoice, chunks)
+        invoice.magento_invoice_id = parts[0]
+        Invoice.objects.filter(pk=invoice.pk).update(magento_invoice_id=parts[0])
+        invoice = invoice_record(invoice=invoice, raw=merged_invoices(client, parts))
+        refresh_quietly(invoice.order, client)
+        return _result(invoice)
     if not invoice.magento_invoice_id:
         outside = invoiced_outside_the_proxy(client, invoice)
         invoice.magento_invoice_id = (
@@ -218,13 +232,67 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
     return _result(invoice)
 
 
+# --- several Magento invoices for one shipment (Magento's REST input limit, 8.6) ----------------
+def _invoice_parts(
+    client: MagentoClient, invoice: Invoice, chunks: list[list[dict[str, Any]]]
+) -> list[int]:
+    """One Magento invoice per chunk of items, each recorded as soon as it exists; before each
+    is created, one not claimed by anyone with exactly its items is looked for (a lost answer)."""
+    parts = list(invoice.magento_parts)
+    for chunk in chunks[len(parts) :]:
+        found = _find_part(client, invoice, chunk, parts)
+        parts.append(found if found is not None else _create(client, invoice, chunk))
+        Invoice.objects.filter(pk=invoice.pk).update(magento_parts=parts)
+    return parts
+
+
+def _find_part(
+    client: MagentoClient, invoice: Invoice, chunk: list[dict[str, Any]], parts: list[int]
+) -> int | None:
+    order = invoice.order
+    taken = set(parts)
+    for other_id, other_parts in (
+        Invoice.objects.filter(order=order)
+        .exclude(pk=invoice.pk)
+        .values_list("magento_invoice_id", "magento_parts")
+    ):
+        taken |= {other_id, *(other_parts or [])}
+    expected = {item["order_item_id"]: item["qty"] for item in chunk}
+    ours = proxy_item_ids(order)
+    for candidate in client.search_invoices(order.entity_id):
+        if int(candidate["entity_id"]) in taken:
+            continue
+        if items_of(candidate, ours) == expected:
+            return int(candidate["entity_id"])
+    return None
+
+
+def proxy_item_ids(order: Order) -> set[int]:
+    """The Magento item ids the proxy invoices the order's lines through."""
+    return {invoice_item_id(order, line) for line in order.lines.all()}
+
+
+def merged_invoices(client: MagentoClient, parts: list[int]) -> dict[str, Any]:
+    """The Magento invoices of one shipment read back together: the first one's header with every
+    part's items, and the parts listed (entity id and number)."""
+    raws = [client.get_invoice(part) for part in parts]
+    merged = dict(raws[0])
+    merged["items"] = [item for raw in raws for item in raw.get("items") or []]
+    merged["parts"] = [
+        {"entity_id": raw.get("entity_id"), "increment_id": raw.get("increment_id")} for raw in raws
+    ]
+    return merged
+
+
 def invoiced_outside_the_proxy(client: MagentoClient, invoice: Invoice) -> dict[str, Any] | None:
     """The Magento invoice that already covers this shipment's units when Magento invoiced them
     itself (e.g. at online payment capture), so no second invoice is attempted. None when the
     units are still open to invoice, or no single invoice covers them: then the proxy asks
     Magento, which creates the invoice or says why it cannot."""
     order = invoice.order
-    wanted = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    wanted = {
+        item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment, invoice=True)
+    }
     raw_items = {int(i["item_id"]): i for i in client.get_order(order.entity_id).get("items", [])}
     if not all(_invoiced_elsewhere(raw_items.get(i, {}), q) for i, q in wanted.items()):
         return None
@@ -257,12 +325,14 @@ def _create_or_find(client: MagentoClient, invoice: Invoice) -> int:
         return int(found["entity_id"])
 
 
-def _create(client: MagentoClient, invoice: Invoice) -> int:
+def _create(
+    client: MagentoClient, invoice: Invoice, items: list[dict[str, Any]] | None = None
+) -> int:
     order = invoice.order
+    if items is None:
+        items = magento_items(invoice.shipment, invoice=True)
     try:
-        return client.create_invoice(
-            order.entity_id, magento_items(invoice.shipment), capture=invoice.capture
-        )
+        return client.create_invoice(order.entity_id, items, capture=invoice.capture)
     except MagentoError as exc:
         refused = not (exc.transient or exc.needs_config)
         message = f"Magento refused the invoice for order {order.order_code}: {exc.message}"
@@ -294,6 +364,7 @@ def invoice_record(*, invoice: Invoice, raw: dict[str, Any]) -> Invoice:
             return invoice
         rows = invoice_rows(invoice.shipment, raw)
         invoice.magento_invoice_id = int(raw["entity_id"])
+        invoice.magento_parts = [int(p["entity_id"]) for p in raw.get("parts") or [raw]]
         invoice.invoice_number = str(raw.get("increment_id") or raw["entity_id"])
         invoice.invoice_date = parse_magento(raw.get("created_at")) or timezone.now()
         invoice.raw = raw
