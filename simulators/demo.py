@@ -137,6 +137,7 @@ def run_demo_simulators(
 ) -> None:
     magento = MagentoSimulator()
     magento.integration_tokens.add(DEMO_MAGENTO_TOKEN)
+    magento.input_limiting = True  # a merchant's Web API limits: 20 array items a call
     omni = OmniSimulator(
         auth_username=DEMO_OMNI_USER, auth_password=DEMO_OMNI_PASSWORD, auth_domain=DEMO_OMNI_DOMAIN
     )
