@@ -37,7 +37,7 @@ from channel.models import (
     Shipment,
     ShipmentState,
 )
-from channel.services import audit
+from channel.services import audit, mapping
 from channel.services import documents as docstore
 from channel.services.errors import Conflict, NotFound
 from channel.services.fulfilment import (
@@ -368,7 +368,7 @@ def invoice_record(*, invoice: Invoice, raw: dict[str, Any]) -> Invoice:
         invoice.invoice_number = str(raw.get("increment_id") or raw["entity_id"])
         invoice.invoice_date = parse_magento(raw.get("created_at")) or timezone.now()
         invoice.raw = raw
-        invoice.lines = [row.detail() for row in rows]
+        invoice.lines = merged_details(rows, invoice.order)
         invoice.tax_total = sum((row.tax for row in rows), Decimal(0))
         invoice.grand_total = sum((row.actual for row in rows), Decimal(0)) + _shipping(raw)
         invoice.state = InvoiceState.CREATED
@@ -446,6 +446,48 @@ class InvoiceRow:
                 for head, rate, amount in tax_split(self.line, self.tax)
             ],
         }
+
+
+def merged_details(rows: list[InvoiceRow], order: Order) -> list[dict[str, Any]]:
+    """invoiceDetails with one entry per SKU, named as Omni knows the item (8.2)."""
+    codes = mapping.omni_item_codes(list(order.lines.all()))
+    merged: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        detail = row.detail()
+        detail["orderItemCode"] = codes.get(row.line.sku, detail["orderItemCode"])
+        into = merged.get(row.line.sku)
+        if into is None:
+            merged[row.line.sku] = detail
+            continue
+        _add_detail(into, detail)
+    return list(merged.values())
+
+
+def _add_detail(into: dict[str, Any], detail: dict[str, Any]) -> None:
+    into["quantity"] += detail["quantity"]
+    for name in ("baseSellingPrice", "actualSellingPrice"):
+        into[f"{name}Total"] = float(
+            money(Decimal(str(into[f"{name}Total"])) + Decimal(str(detail[f"{name}Total"])))
+        )
+        into[f"{name}PerUnit"] = float(money(Decimal(str(into[f"{name}Total"])) / into["quantity"]))
+    into["netTaxAmountTotal"] = float(
+        money(Decimal(str(into["netTaxAmountTotal"])) + Decimal(str(detail["netTaxAmountTotal"])))
+    )
+    into["netTaxAmountPerUnit"] = float(
+        money(Decimal(str(into["netTaxAmountTotal"])) / into["quantity"])
+    )
+    heads = {(t["type"], t["rate"]): t for t in into["taxItems"]}
+    for tax in detail["taxItems"]:
+        head = heads.get((tax["type"], tax["rate"]))
+        if head is None:
+            into["taxItems"].append(tax)
+            heads[(tax["type"], tax["rate"])] = tax
+            continue
+        head["taxTotal"] = float(
+            money(Decimal(str(head["taxTotal"])) + Decimal(str(tax["taxTotal"])))
+        )
+    for tax in into["taxItems"]:
+        tax["taxPerUnit"] = float(money(Decimal(str(tax["taxTotal"])) / into["quantity"]))
 
 
 def tax_split(line: OrderLine, tax: Decimal) -> list[tuple[str, Decimal, Decimal]]:

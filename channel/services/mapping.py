@@ -361,7 +361,7 @@ def outward_order(order: Any) -> dict[str, Any]:
         "paymentMethod": "COD" if order.is_cod else "NCOD",
         "shippingAddress": order.shipping_address,
         "billingAddress": order.billing_address,
-        "orderItems": [outward_item(line) for line in lines],
+        "orderItems": outward_items(lines),
         "orderCustomAttributes": {
             "currency": order.currency,
             "channelMetadata": {
@@ -380,23 +380,68 @@ def outward_order(order: Any) -> dict[str, Any]:
 def tax_breakup_forms(lines: list[Any]) -> list[dict[str, Any]]:
     """Omni's taxBreakupForms: one per SKU, taxes per unit by GST head."""
     forms = []
-    for line in lines:
-        units = line.qty_ordered or 1
+    for group in sku_groups(lines):
+        units = sum(line.qty_ordered for line in group) or 1
+        heads: dict[tuple[str, float], Decimal] = {}
+        for line in group:
+            for tax in line.tax_breakup or []:
+                key = (str(tax["type"]), float(tax["rate"]))
+                heads[key] = heads.get(key, Decimal(0)) + Decimal(str(tax["amount"]))
         forms.append(
             {
-                "channelSkuId": line.sku,
-                "baseSellingPricePerUnit": float(line.price_excl_tax),
+                "channelSkuId": group[0].sku,
+                "baseSellingPricePerUnit": _per_unit(group, "price_excl_tax"),
                 "taxItemForms": [
-                    {
-                        "type": tax["type"],
-                        "rate": float(tax["rate"]),
-                        "taxPerUnit": float(money(Decimal(str(tax["amount"])) / units)),
-                    }
-                    for tax in line.tax_breakup or []
+                    {"type": head, "rate": rate, "taxPerUnit": float(money(amount / units))}
+                    for (head, rate), amount in heads.items()
                 ],
             }
         )
     return forms
+
+
+# --- one Omni item per SKU (contract 8.2) --------------------------------------------------------
+def sku_groups(lines: list[Any]) -> list[list[Any]]:
+    """The order's lines by SKU, in order of first appearance, each group oldest line first: Omni
+    gets one item per SKU, named by the group's first line (its orderItemCode)."""
+    groups: dict[str, list[Any]] = {}
+    for line in sorted(lines, key=lambda line: (line.position, line.item_id)):
+        groups.setdefault(line.sku, []).append(line)
+    return list(groups.values())
+
+
+def omni_item_codes(lines: list[Any]) -> dict[str, str]:
+    """SKU -> the orderItemCode Omni knows it by (the first line of the SKU)."""
+    return {group[0].sku: str(group[0].item_id) for group in sku_groups(lines)}
+
+
+def _per_unit(group: list[Any], field_name: str) -> float:
+    units = sum(line.qty_ordered for line in group)
+    if not units:
+        return float(getattr(group[0], field_name))
+    total = sum((getattr(line, field_name) * line.qty_ordered for line in group), Decimal(0))
+    return float(money(total / units))
+
+
+def outward_items(lines: list[Any]) -> list[dict[str, Any]]:
+    """Omni's orderItems: Magento lines of the same SKU become one item with the summed quantity
+    and unit amounts averaged over the units."""
+    items = []
+    for group in sku_groups(lines):
+        if len(group) == 1:
+            items.append(outward_item(group[0]))
+            continue
+        items.append(
+            {
+                "channelSkuCode": group[0].sku,
+                "orderItemCode": str(group[0].item_id),
+                "quantity": sum(line.qty_ordered for line in group),
+                "sellingPricePerUnit": _per_unit(group, "selling_price_per_unit"),
+                "channelDiscountPerUnit": _per_unit(group, "discount_per_unit"),
+                "shippingChargePerUnit": _per_unit(group, "shipping_charge_per_unit"),
+            }
+        )
+    return items
 
 
 def outward_item(line: Any) -> dict[str, Any]:
@@ -411,13 +456,17 @@ def outward_item(line: Any) -> dict[str, Any]:
 
 
 def cancellation_items(order: Any) -> list[dict[str, Any]]:
-    """Omni's Customer Cancellation items: absolute Magento qty_canceled per line."""
-    return [
-        {
-            "channelSkuCode": line.sku,
-            "orderItemCode": str(line.item_id),
-            "cancelledQuantity": line.qty_canceled,
-        }
-        for line in order.lines.all()
-        if line.qty_canceled
-    ]
+    """Omni's Customer Cancellation items: absolute Magento qty_canceled per Omni item (the
+    SKU's lines summed)."""
+    items = []
+    for group in sku_groups(list(order.lines.all())):
+        cancelled = sum(line.qty_canceled for line in group)
+        if cancelled:
+            items.append(
+                {
+                    "channelSkuCode": group[0].sku,
+                    "orderItemCode": str(group[0].item_id),
+                    "cancelledQuantity": cancelled,
+                }
+            )
+    return items

@@ -157,6 +157,9 @@ def _allocate(order: Order, items: list[PackItem]) -> list[tuple[OrderLine, int]
 
 
 def _candidates(order: Order, lines: list[OrderLine], item: PackItem) -> list[OrderLine]:
+    same_sku = [line for line in lines if line.sku == item.sku]
+    if same_sku and str(same_sku[0].item_id) == item.order_item_code:
+        return same_sku  # Omni's one item for the SKU: its lines, oldest first
     if item.order_item_code:
         found = [
             line

@@ -134,3 +134,50 @@ def test_an_order_without_gst_heads_has_no_tax_breakup(
     magento.add_order([{"sku": "A", "qty": 1, "price": 1180, "tax_percent": 18}])
     (order,) = intake()
     assert "taxBreakupForms" not in pushed(omni, order)
+
+
+def test_lines_of_one_sku_are_one_omni_item_mapped_back_to_magentos_items(
+    api, magento: MagentoSimulator, omni: OmniSimulator
+) -> None:
+    raw = magento.add_order(
+        [
+            {"sku": "A", "qty": 1, "price": 1000},
+            {"sku": "B", "qty": 1, "price": 500},
+            {"sku": "A", "qty": 2, "price": 1300, "discount": 60},
+        ]
+    )
+    first_a, _, second_a = (i["item_id"] for i in raw["items"])
+    (order,) = intake()
+    items = pushed(omni, order)["orderItems"]
+    assert [(i["channelSkuCode"], i["orderItemCode"], i["quantity"]) for i in items] == [
+        ("A", str(first_a), 3),
+        ("B", str(raw["items"][1]["item_id"]), 1),
+    ]
+    assert (items[0]["sellingPricePerUnit"], items[0]["channelDiscountPerUnit"]) == (1200.0, 20.0)
+    script = OmniScript(api)
+    assert script.ack(order.order_code).status_code == 200
+    cancel = {
+        "orderCode": order.order_code,
+        "orderItems": [
+            {"channelSkuCode": "A", "orderItemCode": str(first_a), "cancelledQuantity": 1}
+        ],
+    }
+    assert api.put("/api/omni/orders/cancel", cancel, format="json").status_code == 200
+    body = {
+        "orderCode": order.order_code,
+        "locationCode": "WH1",
+        "shipmentId": 7101,
+        "shipmentItems": [
+            {"channelSkuCode": "A", "orderItemCode": str(first_a), "quantityToPack": 2},
+            {"channelSkuCode": "B", "quantityToPack": 1},
+        ],
+    }
+    packed = api.post("/api/omni/shipments/pack", body, format="json")
+    assert packed.status_code == 200, packed.content
+    code = packed.json()["shipmentCode"]
+    answer = script.invoice(order.order_code, code)
+    details = {d["channelSkuCode"]: d for d in answer.json()["invoiceDetails"]}
+    assert (details["A"]["orderItemCode"], details["A"]["quantity"]) == (str(first_a), 2)
+    (invoice,) = magento.invoices_for(order.entity_id)
+    invoiced = {i["order_item_id"]: i["qty"] for i in invoice["items"]}
+    assert (invoiced.get(first_a, 0), invoiced[second_a]) == (0, 2)  # the oldest was cancelled
