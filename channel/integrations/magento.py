@@ -422,6 +422,17 @@ class MagentoClient:
                     found[str(item.get("sku"))] = str(custom["value"])
         return found
 
+    def product_skus(self, product_ids: list[int]) -> dict[int, str]:
+        """GET /V1/products filtered by entity_id -> {product id: sku}."""
+        params = search_params(
+            [[SearchFilter("entity_id", ",".join(str(int(i)) for i in product_ids), "in")]],
+            page_size=len(product_ids),
+            page=1,
+        )
+        params.append(("fields", "items[id,sku]"))
+        items = self._request("GET", "/V1/products", params=params).get("items") or []
+        return {int(i["id"]): str(i["sku"]) for i in items if i.get("id") and i.get("sku")}
+
     def salable_quantities(self, skus: list[str], website: str) -> dict[str, float]:
         """GET /V1/inventory/export-stock-salable-qty/website/{code} filtered by SKU (the SKUs
         travel in the query, so any SKU works): {sku: salable qty} of the SKUs Magento has."""

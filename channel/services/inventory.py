@@ -585,7 +585,9 @@ def inventory_update(
     else:
         outcomes, records = stock_write(targets=recorded.owned, source=source, deadline=deadline)
         http.save_records(records)
+    restocked = _restocked(outcomes)
     stock_settle(outcomes=outcomes, version=received_at, source_code=source or "")
+    parents_queue(restocked, reason=f"v{_micros(received_at)}")
     failed = {o.target.sku for o in outcomes if o.state != StockState.SYNCED}
     _heartbeat(outcomes)
     # A superseded line's quantity was replaced by a newer push, which owns its write: no failure.
@@ -594,6 +596,74 @@ def inventory_update(
         success=[sku for sku in ordered if sku not in failed],
         failure=[sku for sku in ordered if sku in failed],
     )
+
+
+# --- configurable parents (contract 8.1; magento/inventory#3358) ---------------------------------
+PARENT_IN_STOCK = "magento.parent_in_stock"
+
+
+def _restocked(outcomes: list[WriteOutcome]) -> list[str]:
+    """SKUs this push makes salable again: written above 0 where the last write was 0 or none."""
+    synced = {o.target.pk: o.target for o in outcomes if o.state == StockState.SYNCED}
+    before = dict(
+        StockLevel.objects.filter(pk__in=list(synced)).values_list("pk", "written_quantity")
+    )
+    return sorted(
+        {t.sku for pk, t in synced.items() if t.written > 0 and not (before.get(pk) or 0) > 0}
+    )
+
+
+def parents_queue(skus: list[str], *, reason: str) -> Operation | None:
+    """A background operation that puts the configurable parents of these children back in stock
+    (Magento leaves a parent out of stock when its children are restocked through the API).
+    Only children the mirror has seen in a configurable line are looked at."""
+    if not skus:
+        return None
+    children = sorted(
+        set(
+            OrderLine.objects.filter(sku__in=skus, product_type="configurable").values_list(
+                "sku", flat=True
+            )
+        )
+    )
+    if not children:
+        return None
+    return outbox.enqueue(
+        PARENT_IN_STOCK,
+        key=f"{PARENT_IN_STOCK}:{uuid.uuid5(uuid.NAMESPACE_URL, ','.join(children))}:{reason}",
+        target=f"parents:{children[0]}"[:255],
+        payload={"skus": children},
+    )
+
+
+def parent_product_ids(skus: list[str]) -> set[int]:
+    """Magento product ids of the configurable parents of these children, from the mirror."""
+    ids: set[int] = set()
+    lines = OrderLine.objects.filter(sku__in=skus, product_type="configurable").select_related(
+        "order"
+    )
+    for line in lines:
+        for item in (line.order.raw or {}).get("items") or []:
+            if int(item.get("item_id") or 0) == line.magento_item_id and item.get("product_id"):
+                ids.add(int(item["product_id"]))
+    return ids
+
+
+@outbox.register(PARENT_IN_STOCK, flow=Flow.INVENTORY)
+def parent_in_stock(operation: Operation) -> dict[str, Any]:
+    """Outbox handler: set each parent's stock status to in stock (its salability still needs a
+    salable child: Magento checks that itself)."""
+    client = MagentoClient.for_operation(operation)
+    ids = sorted(parent_product_ids(list(operation.payload.get("skus") or [])))
+    parents = sorted(set(client.product_skus(ids).values())) if ids else []
+    done, skipped = [], []
+    for sku in parents:
+        if path_safe(sku):
+            client.set_stock_status(sku, True)
+            done.append(sku)
+        else:
+            skipped.append(sku)  # no call carries a composite's status in the body
+    return {"parents": done, "unroutable": skipped}
 
 
 def _heartbeat(outcomes: list[WriteOutcome]) -> None:

@@ -338,7 +338,9 @@ class OrderBuilderMixin:
         child_sku = str(spec["sku"])
         parent_sku = str(spec.get("parent_sku") or child_sku.split("-")[0])
         parent_product = self._product(parent_sku, type="configurable")
-        self._product(child_sku, price=float(spec.get("price", 100)))
+        child_product = self._product(child_sku, price=float(spec.get("price", 100)))
+        self.link_child(parent_sku, child_sku)
+        assert child_product is self.products[child_sku]
         parent = self._priced_item(
             order, spec, "configurable", ctx, sku=child_sku, product_id=parent_product["product_id"]
         )

@@ -64,6 +64,7 @@ def _product_row(product: Mapping[str, Any]) -> dict[str, Any]:
     attributes = product.get("attributes") or {}
     return {
         "id": product["product_id"],
+        "entity_id": product["product_id"],
         "sku": product["sku"],
         "name": product["name"],
         "type_id": product["type"],
@@ -129,6 +130,41 @@ class StockMixin:
                 product["sources"][code] = _source_item(sku, code, quantity)
             return product
 
+    def link_child(self, parent_sku: str, child_sku: str) -> None:
+        """Make ``child_sku`` a child of the configurable ``parent_sku``."""
+        with self.lock:
+            parent, child = self._product(parent_sku, type="configurable"), self._product(child_sku)
+            if child_sku not in parent.setdefault("children", []):
+                parent["children"].append(child_sku)
+            if parent_sku not in child.setdefault("parents", []):
+                child["parents"].append(parent_sku)
+
+    def is_salable(self, sku: str, stock_id: int = 1) -> bool:
+        """What the storefront shows: a simple SKU with salable units; a configurable parent
+        in stock (its own status) with a salable child."""
+        with self.lock:
+            product = self.products[sku]
+            if product["type"] != "configurable":
+                return float(self.salable_qty(sku, stock_id)) > 0
+            children = product.get("children") or []
+            return bool(product["stock"]["is_in_stock"]) and any(
+                self.is_salable(child, stock_id) for child in children
+            )
+
+    def _parents_follow(self, product: dict[str, Any]) -> None:
+        """A configurable parent goes out of stock when its last child does, but does not come
+        back when a child is restocked through the API (magento/inventory#3358)."""
+        for parent_sku in product.get("parents") or []:
+            parent = self.products.get(parent_sku)
+            if parent is None:
+                continue
+            children = [
+                self.products[c] for c in parent.get("children") or [] if c in self.products
+            ]
+            if not any(int(s["status"]) == 1 for c in children for s in c["sources"].values()):
+                parent["stock"]["is_in_stock"] = False
+                parent["stock"]["stock_status_changed_auto"] = 1
+
     def _product(self, sku: str, *, type: str = "simple", price: float = 0.0) -> dict[str, Any]:
         product = self.products.get(sku)
         return product if product is not None else self.add_product(sku, type=type, price=price)
@@ -147,6 +183,8 @@ class StockMixin:
         if code == "default":
             stock = product["stock"]
             stock["qty"], stock["is_in_stock"] = num(quantity), bool(status)
+        if not status:
+            self._parents_follow(product)
 
     def _set_legacy(self, product: dict[str, Any], changes: Mapping[str, Any]) -> None:
         stock = product["stock"]
@@ -155,6 +193,9 @@ class StockMixin:
                 stock[key] = value
         if "qty" in changes:
             stock["qty"] = num(parse_number(changes["qty"]))
+        if product["type"] == "configurable":  # a composite's status is set, never computed
+            stock["is_in_stock"] = bool(stock["is_in_stock"])
+            return
         if stock["qty"] <= stock["min_qty"] and not stock["backorders"]:
             stock["is_in_stock"], stock["stock_status_changed_auto"] = False, 1
         elif "is_in_stock" not in changes and stock["stock_status_changed_auto"]:
@@ -165,6 +206,8 @@ class StockMixin:
                 "default", _source_item(product["sku"], "default", 0)
             )
             source["quantity"], source["status"] = stock["qty"], int(stock["is_in_stock"])
+        if not stock["is_in_stock"]:
+            self._parents_follow(product)
 
     def _deduct_stock(self, item: Mapping[str, Any], qty: float, source: str) -> None:
         """Source deduction on shipment (negative ``qty`` puts units back)."""
@@ -183,7 +226,7 @@ class StockMixin:
     def _h_products(self, req: RecordedRequest) -> SimResponse:
         """``GET /V1/products?searchCriteria…`` (a catalog search; SKUs travel in the query)."""
         rows = [_product_row(p) for p in self.products.values()]
-        columns = {"sku", "id", "name", "type_id", "price"}
+        columns = {"sku", "id", "entity_id", "name", "type_id", "price"}
         return self._search_response(req, rows, _copy, columns)
 
     def _product_or_404(self, raw_sku: str) -> dict[str, Any]:

@@ -113,3 +113,18 @@ def test_dot_segments_are_resolved_before_routing(
     # "/V1/products/%2E%2E/stockItems/1" is "/V1/stockItems/1" for Magento: SKU "1", not "..".
     answer = client.get(f"{REST}/products/%2E%2E/stockItems/1")
     assert (answer.status_code, answer.json()["qty"]) == (200, 9)
+
+
+def test_a_configurable_parent_stays_out_of_stock_when_a_child_is_restocked(
+    magento: MagentoSimulator, client: requests.Session
+) -> None:
+    magento.add_product("TEE", type="configurable")
+    magento.add_product("TEE-M", qty=1)
+    magento.link_child("TEE", "TEE-M")
+    assert magento.is_salable("TEE")
+    client.put(f"{REST}/products/TEE-M/stockItems/1", json={"stockItem": {"qty": 0}})
+    assert not magento.is_salable("TEE")
+    client.put(f"{REST}/products/TEE-M/stockItems/1", json={"stockItem": {"qty": 5}})
+    assert magento.is_salable("TEE-M") and not magento.is_salable("TEE")  # magento/inventory#3358
+    client.put(f"{REST}/products/TEE/stockItems/1", json={"stockItem": {"is_in_stock": True}})
+    assert magento.is_salable("TEE")

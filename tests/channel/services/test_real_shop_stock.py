@@ -98,3 +98,20 @@ def test_the_reconciliation_compares_salable_quantities(
     report = inventory.stock_reconcile()
     assert report.drifted == ["TEE-1"]
     assert set(StockLevel.objects.values_list("observed_quantity", "drift")) == {(13, -1)}
+
+
+def test_a_configurable_parent_becomes_salable_with_its_children(
+    api, magento: MagentoSimulator, omni: OmniSimulator
+) -> None:
+    from tests.support.flow import drain
+
+    magento.add_order([{"type": "configurable", "sku": "KURTA-M", "parent_sku": "KURTA", "qty": 1}])
+    intake()
+    script = OmniScript(api)
+    script.push_stock("WH1", ("KURTA-M", 0))
+    assert not magento.is_salable("KURTA")
+    script.push_stock("WH1", ("KURTA-M", 5))  # Magento alone would leave KURTA out of stock
+    drain()
+    assert magento.is_salable("KURTA-M") and magento.is_salable("KURTA")
+    puts = magento.calls("PUT", r"/products/KURTA/stockItems/1$")
+    assert [p.json for p in puts] == [{"stockItem": {"is_in_stock": True}}]
