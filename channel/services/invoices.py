@@ -256,7 +256,7 @@ def _find_part(
         .exclude(pk=invoice.pk)
         .values_list("magento_invoice_id", "magento_parts")
     ):
-        taken |= {other_id, *(other_parts or [])}
+        taken |= {int(i) for i in (other_id, *(other_parts or [])) if i is not None}
     expected = {item["order_item_id"]: item["qty"] for item in chunk}
     ours = proxy_item_ids(order)
     for candidate in client.search_invoices(order.entity_id):

@@ -480,7 +480,7 @@ def _find_part(
         .exclude(pk=shipment.pk)
         .values_list("magento_shipment_id", "magento_parts")
     ):
-        taken |= {other_id, *(other_parts or [])}
+        taken |= {int(i) for i in (other_id, *(other_parts or [])) if i is not None}
     numbers = tracking_numbers(shipment)
     expected = {item["order_item_id"]: item["qty"] for item in chunk}
     ours = set(order.lines.values_list("magento_item_id", flat=True))
