@@ -33,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from channel import outbox
@@ -183,29 +184,25 @@ def reserved_units(skus: list[str], slot: str) -> dict[str, int]:
     counts them all."""
     if not settings.MAGENTO_RESERVATIONS or not skus:
         return {}
+    open_units = Greatest(
+        F("qty_ordered") - Greatest(F("qty_shipped"), F("qty_handed_over")) - F("qty_canceled"),
+        Value(0),
+    )
     rows = (
         OrderLine.objects.filter(sku__in=skus)
         .filter(Q(order__pushed_to_omni_at__isnull=False) | Q(order__acknowledged_at__isnull=False))
         .exclude(order__magento_state__in=OPEN_ORDER_EXCLUDED_STATES)
-        .values_list(
-            "sku",
-            "order__location_code",
-            "qty_ordered",
-            "qty_shipped",
-            "qty_handed_over",
-            "qty_canceled",
-        )
+        .values("sku", "order__location_code")
+        .annotate(units=Sum(open_units))
+        .values_list("sku", "order__location_code", "units")
     )
     every_location = not msi_enabled() or not slot
     mapped = set() if every_location else mapped_locations()
     fallback = min(mapped) if mapped else ""
     result: dict[str, int] = defaultdict(int)
-    for sku, location, ordered, shipped, handed_over, canceled in rows:
-        units = max(0, ordered - max(shipped, handed_over) - canceled)
-        if not units:
-            continue
-        if every_location or (location if location in mapped else fallback) == slot:
-            result[sku] += units
+    for sku, location, units in rows:
+        if units and (every_location or (location if location in mapped else fallback) == slot):
+            result[sku] += int(units)
     return dict(result)
 
 
