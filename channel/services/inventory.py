@@ -5,6 +5,9 @@ One push (`inventory_update`, behind `PUT /api/omni/inventory`) runs in three st
 1. `stock_record` stores the quantities in the ledger (`StockLevel`) with one conditional upsert,
    the request's receive time being the row's version: a row only takes a quantity newer than the
    one it holds, so a late or concurrent older push changes nothing.
+   `with_reservations` then adds to each quantity the units Magento still reserves for open orders
+   Omni already has (contract 8.1; one grouped query from the mirror) and, in legacy mode, sums
+   Omni's quantities over locations, so Magento's salable quantity ends equal to Omni's.
 2. `stock_write` writes the rows this push now owns to Magento, outside any transaction, on a
    bounded thread pool inside a time budget: legacy `PUT /V1/products/{sku}/stockItems/1` per SKU,
    or MSI `POST /V1/inventory/source-items` in chunks (a rejected chunk is retried item by item so
@@ -15,7 +18,8 @@ One push (`inventory_update`, behind `PUT /api/omni/inventory`) runs in three st
    already has it. A SKU Magento does not know is marked in the ledger and answered as a failure.
 
 `stock_reconcile` (schedule `reconcile-inventory`, command `reconcile_inventory`) reads Magento's
-stock back for recently pushed SKUs and stores the drift on the ledger. See docs/inventory.md.
+salable quantities of recently pushed SKUs and stores their drift from Omni's on the ledger.
+`parent_in_stock` puts configurable parents back in stock. See docs/inventory.md.
 """
 
 from __future__ import annotations
