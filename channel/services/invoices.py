@@ -601,6 +601,9 @@ def invoice_doc(invoice: Invoice) -> InvoiceDoc:
     )
 
 
+HSN_BATCH = 100  # SKUs per catalog search (one query filter; pageSize stays under Magento's 300)
+
+
 def hsn_fill(order: Order) -> None:
     """HSN codes of the order's lines from the product attribute MAGENTO_HSN_ATTRIBUTE (one
     catalog search per order, when a line has none yet); Magento failing leaves them empty."""
@@ -608,10 +611,12 @@ def hsn_fill(order: Order) -> None:
     if not lines or not settings.MAGENTO_HSN_ATTRIBUTE:
         return
     skus = sorted({line.sku for line in lines})
+    client = MagentoClient(order_id=order.pk)
+    found: dict[str, str] = {}
     try:
-        found = MagentoClient(order_id=order.pk).product_attribute(
-            skus[: settings.MAGENTO_INPUT_LIMIT * 10], settings.MAGENTO_HSN_ATTRIBUTE
-        )
+        for start in range(0, len(skus), HSN_BATCH):
+            batch = skus[start : start + HSN_BATCH]
+            found.update(client.product_attribute(batch, settings.MAGENTO_HSN_ATTRIBUTE))
     except MagentoError as exc:
         log.warning("HSN codes of order %s not read: %s", order.order_code, exc.message)
         return
