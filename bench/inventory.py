@@ -10,6 +10,11 @@ mode misses its target:
 - MSI:    at most 1.3 × (chunks × latency)
 
     .venv/bin/python bench/inventory.py [--runs 5] [--latency 0.05] [--skus 200]
+                                        [--open-orders 5000]
+
+The mirror holds `--open-orders` orders pushed to Omni and not shipped (3 lines each, over the
+bench's SKUs), so every push pays the reservation lookup (contract 8.1) as a shop with that many
+open orders would; its own cost is printed too.
 
 Uses a throw-away SQLite file unless DATABASE_URL is set (e.g. a PostgreSQL scratch database).
 """
@@ -78,6 +83,61 @@ def run_fake_magento(
     os._exit(0)  # skip the parent's atexit handlers and inherited database connections
 
 
+def seed_open_orders(count: int, skus: list[str]) -> None:
+    """`count` open orders Omni already has, 3 lines each, in the mirror (no Magento needed)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from channel.models import Order, OrderLine
+
+    now = timezone.now()
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                entity_id=900_000 + n,
+                increment_id=f"B{n:08d}",
+                order_code=f"B{n:08d}",
+                magento_state="processing",
+                magento_status="processing",
+                magento_created_at=now,
+                magento_updated_at=now,
+                grand_total=Decimal("100"),
+                location_code="WH1" if n % 2 else "",
+                pushed_to_omni_at=now,
+            )
+            for n in range(count)
+        ],
+        batch_size=500,
+    )
+    lines = [
+        OrderLine(
+            order=order,
+            item_id=(900_000 + n) * 10 + k,
+            magento_item_id=(900_000 + n) * 10 + k,
+            position=k,
+            sku=skus[(n * 3 + k) % len(skus)],
+            product_type="simple",
+            qty_ordered=1 + k,
+        )
+        for n, order in enumerate(orders)
+        for k in range(3)
+    ]
+    OrderLine.objects.bulk_create(lines, batch_size=1000)
+
+
+def measure_lookup(skus: list[str], runs: int = 20) -> list[float]:
+    """The reservation lookup alone, as one push does it (one query for all its SKUs)."""
+    from channel.services.inventory import reserved_units
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        reserved_units(skus, "WH1")
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def push_once(client: Client, skus: list[str], run: int) -> tuple[float, dict]:
     body = {
         "locationCode": "WH1",
@@ -130,10 +190,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per Magento call")
     parser.add_argument("--skus", type=int, default=200)
+    parser.add_argument("--open-orders", type=int, default=5000, help="open pushed orders")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     skus = [f"BENCH-{n:03d}" for n in range(args.skus)]
+    from channel.models import Order
+
+    if not Order.objects.filter(increment_id__startswith="B").exists():
+        seed_open_orders(args.open_orders, skus)
     parent, child = multiprocessing.get_context("fork").Pipe()
     fake = multiprocessing.get_context("fork").Process(
         target=run_fake_magento, args=(skus, args.latency, child), daemon=True
@@ -148,6 +213,12 @@ def main() -> int:
         chunk = settings.MAGENTO_SOURCE_ITEMS_CHUNK
 
         print(describe(args))
+        lookup = sorted(measure_lookup(skus))
+        print(
+            f"reservation lookup for {args.skus} SKUs over {args.open_orders} open orders "
+            f"(one query): median {statistics.median(lookup) * 1000:.1f} ms, "
+            f"max {lookup[-1] * 1000:.1f} ms"
+        )
         settings.MAGENTO_STOCK_MODE = "legacy"
         legacy = measure(client, skus, args.runs, first_run=0)
         legacy_target = 1.3 * (args.skus / concurrency) * args.latency

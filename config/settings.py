@@ -322,6 +322,15 @@ MAGENTO_STORE_IDS = env_list("MAGENTO_STORE_IDS", env_str("MAGENTO_STORE_ID", ""
 # currency its orders must be in (store_id:currency; another one is not sent: reason currency).
 MAGENTO_STORE_LOCATIONS = env_map("MAGENTO_STORE_LOCATIONS", "")
 MAGENTO_STORE_CURRENCIES = env_map("MAGENTO_STORE_CURRENCIES", "")
+# Magento's MSI reservations are on (2.4 default): stock writes add the units Magento still
+# reserves for open orders Omni already has, so the salable quantity equals Omni's (8.1).
+MAGENTO_RESERVATIONS = env_bool("MAGENTO_RESERVATIONS", True)
+# Magento's REST input limit: no array sent to Magento carries more items (8.6).
+MAGENTO_INPUT_LIMIT = env_int("MAGENTO_INPUT_LIMIT", 20, minimum=1)
+# The website code whose stock the reconciliation reads salable quantities of (8.1).
+MAGENTO_SALES_CHANNEL = env_str("MAGENTO_SALES_CHANNEL", "base")
+# Product attribute holding the HSN code printed per line on invoices (8.2).
+MAGENTO_HSN_ATTRIBUTE = env_str("MAGENTO_HSN_ATTRIBUTE", "hsn_code")
 SYNC_OVERLAP_MINUTES = env_int("SYNC_OVERLAP_MINUTES", 5, minimum=0)
 # First created_at to take, `YYYY-MM-DD HH:MM:SS` UTC. Empty: the go-live moment (stored by the
 # first migrate, shown in admin); older orders only come through `sync_magento --backfill`.

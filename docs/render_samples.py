@@ -1,15 +1,20 @@
 """Render a sample shipping label, manifest and tax invoice and save page 1 of each as PNG.
 
 Run from the project root:  .venv/bin/python docs/render_samples.py
-Writes docs/images/sample-label.png, sample-manifest.png and sample-invoice.png.
+Writes docs/images/sample-label.png, sample-manifest.png and sample-invoice.png, and
+sample-invoice-gst.pdf / .png: the tax invoice of a GST order of the demo's sample shop
+(simulators/samples.py), mapped by the proxy's own code (HSN per line, seller GSTIN, place of
+supply, CGST/SGST split).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 
@@ -33,6 +38,8 @@ from channel.documents.render import (  # noqa: E402
 )
 
 IMAGES = ROOT / "docs" / "images"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "render-samples")
 
 WAREHOUSE = Address(
     name="Kavya Lifestyle Pvt. Ltd.",
@@ -150,6 +157,84 @@ def sample_invoice() -> InvoiceDoc:
     )
 
 
+def _demo_gst_order() -> tuple[Any, dict[str, Any]]:
+    """The demo shop (the demo's seed) and its open intra-state GST order with the most lines."""
+    from simulators.magento import MagentoSimulator
+    from simulators.samples import seed_magento
+
+    sim = MagentoSimulator()
+    seed_magento(sim, 120)
+    found = []
+    for entity_id in sorted(sim.orders):
+        raw = sim.get_order(entity_id)
+        titles = {t["title"] for t in raw["extension_attributes"].get("applied_taxes", [])}
+        if "CGST 9%" in titles and raw["state"] == "new" and not raw["is_virtual"]:
+            found.append((-len(raw["items"]), entity_id, raw))
+    if not found:
+        raise SystemExit("no intra-state GST order among the demo's samples")
+    return sim, min(found, key=lambda f: (f[0], f[1]))[2]
+
+
+def demo_gst_invoice() -> InvoiceDoc:
+    """The proxy's mapping (channel.services.mapping) and tax split (invoices.tax_split) of a
+    demo order, invoiced by the fake Magento."""
+    import django
+
+    django.setup()
+    from types import SimpleNamespace
+
+    from channel.services import invoices, mapping
+
+    sim, raw = _demo_gst_order()
+    data = mapping.map_order(raw)
+    sim.set_clock("2026-01-31 10:00:00")
+    invoice = sim.invoices[sim.invoice(int(raw["entity_id"]))]
+    lines = []
+    for line in data.lines:
+        qty = line.quantities["qty_ordered"]
+        taxed = SimpleNamespace(tax_breakup=line.tax_breakup, tax_percent=line.tax_percent)
+        split = invoices.tax_split(taxed, line.tax_amount)  # type: ignore[arg-type]
+        base = line.price_excl_tax * qty - line.discount_total
+        lines.append(
+            InvoiceLine(
+                sku=line.sku,
+                name=line.name,
+                hsn=sim.products[line.sku].get("attributes", {}).get("hsn_code", ""),
+                quantity=qty,
+                unit_price_excl_tax=line.price_excl_tax,
+                unit_price_incl_tax=line.price_incl_tax,
+                discount=line.discount_total,
+                tax_items=tuple(TaxLine(type=t, rate=r, amount=a) for t, r, a in split),
+                line_total=base + line.tax_amount,
+            )
+        )
+    shipping = mapping.shipping_net(raw)
+    subtotal = sum((line.taxable_value for line in lines), Decimal(0))
+    tax = sum((line.tax_amount for line in lines), Decimal(0))
+    return InvoiceDoc(
+        seller_name=WAREHOUSE.name,
+        seller_address=WAREHOUSE,
+        seller_gstin=WAREHOUSE.gstin or "",
+        billing_address=Address.from_omni(data.fields["billing_address"]),
+        shipping_address=Address.from_omni(data.fields["shipping_address"]),
+        order_code=data.fields["order_code"],
+        invoice_number=str(invoice["increment_id"]),
+        invoice_date=datetime.strptime(invoice["created_at"], "%Y-%m-%d %H:%M:%S").replace(
+            tzinfo=UTC
+        ),
+        payment_method="Cash on Delivery"
+        if raw["payment"]["method"] == "cashondelivery"
+        else "Prepaid",
+        currency="INR",
+        lines=tuple(lines),
+        shipping_charge=shipping,
+        subtotal=subtotal,
+        tax_total=tax,
+        grand_total=subtotal + tax + shipping,
+        shipment_code=f"{data.fields['order_code']}-1",
+    )
+
+
 def save_first_page(pdf: bytes, path: Path, scale: float) -> None:
     document = pdfium.PdfDocument(pdf)
     try:
@@ -165,6 +250,9 @@ def main() -> None:
         ("sample-manifest.png", render_manifest_pdf(sample_manifest()), 2.0),
         ("sample-invoice.png", render_invoice_pdf(sample_invoice()), 2.0),
     ]
+    gst = render_invoice_pdf(demo_gst_invoice())
+    (IMAGES / "sample-invoice-gst.pdf").write_bytes(gst)
+    samples.append(("sample-invoice-gst.png", gst, 2.0))
     for name, pdf, scale in samples:
         save_first_page(pdf, IMAGES / name, scale)
         print(f"wrote {IMAGES / name} ({len(pdf)} bytes of PDF)")

@@ -228,6 +228,7 @@ def run_demo_simulators(
     magento.integration_tokens.add(DEMO_MAGENTO_TOKEN)
     ims = ImsSimulator(clients={DEMO_IMS_CLIENT: DEMO_IMS_SECRET}, org_id=DEMO_IMS_ORG)
     magento.ims = ims  # its tokens are accepted too (MAGENTO_AUTH_MODE=ims)
+    magento.input_limiting = True  # a merchant's Web API limits: 20 array items a call
     omni = OmniSimulator(
         auth_username=DEMO_OMNI_USER, auth_password=DEMO_OMNI_PASSWORD, auth_domain=DEMO_OMNI_DOMAIN
     )

@@ -5,8 +5,12 @@ time): registered and guest customers, addresses with one to three street lines,
 (``cashondelivery``) and prepaid (``checkmo``, ``razorpay``) payments, simple, configurable and
 bundle lines, coupons, free shipping over INR 999, a mix of pending / processing / complete /
 canceled orders, exactly one held order and one virtual-only order, and the catalog's products
-with stock.  ``new_random_order(sim, rng)`` adds one new pending order at the simulator's clock
-(for demos that add orders over time).
+with stock.  Real-shop money and limits (contract 8): applied taxes titled by GST head
+(``CGST 9%`` + ``SGST 9%`` within Karnataka, the seller's state, ``IGST 18%`` elsewhere), an HSN
+code on every product, coupons that also ship free (a shipping discount), store credit / gift card /
+reward point payments, SKUs with ``/``, spaces and non-ASCII letters, and order 5 (if ``count``
+>= 5) with 25 lines (more than Magento's REST input limit).  ``new_random_order(sim, rng)``
+adds one new pending order at the simulator's clock (for demos that add orders over time).
 """
 
 from __future__ import annotations
@@ -93,7 +97,34 @@ SIMPLES = (
     ("BEDSHEET-JPR-DBL", "Jaipuri Bedsheet Double", 1799.0),
     ("CUSHION-BLK-PRT", "Block Print Cushion Cover", 449.0),
     ("DIYA-BRASS", "Brass Diya", 249.0),
+    ("KURTA/SET-M", "Kurta Pyjama Set M", 1599.0),
+    ("SCHAL ÜBER XL", "Woollen Shawl XL", 999.0),
 )
+# The seller's state (GST: intra-state CGST + SGST, else IGST).
+SELLER_STATE = "Karnataka"
+# HSN code of each catalog product, by SKU prefix (product attribute hsn_code).
+HSN_CODES = {
+    "KURTA": "6211",
+    "SAREE": "5007",
+    "DUPATTA": "6214",
+    "JUTTI": "6403",
+    "MUG": "6912",
+    "TEA": "0902",
+    "BEDSHEET": "6302",
+    "CUSHION": "6304",
+    "DIYA": "7419",
+    "SCHAL": "6214",
+    "TEE": "6109",
+    "JEANS": "6203",
+    "COOKIES": "1905",
+    "AGARBATTI": "3307",
+    "KUMKUM": "3304",
+    "BANGLE": "7018",
+}
+# Order 5's 25 lines: glass bangles in 25 colours.
+BANGLES = tuple((f"BANGLE-GLS-{n:02d}", f"Glass Bangle Set #{n:02d}", 149.0) for n in range(1, 26))
+# Paid otherwise than through the gateway (Adobe Commerce extension_attributes).
+OTHER_PAYMENTS = ("customer_balance_amount", "gift_cards_amount", "reward_currency_amount")
 CONFIGURABLES = (
     (
         "TEE",
@@ -136,7 +167,12 @@ def _all_skus() -> list[tuple[str, str]]:
     for bundle in BUNDLES:
         skus += [(bundle[0], "bundle")] + [(c[0], "simple") for c in bundle[5]]
     skus += [(sku, "virtual") for sku, _, _ in VIRTUALS]
+    skus += [(sku, "simple") for sku, _, _ in BANGLES]
     return list(dict.fromkeys(skus))
+
+
+def hsn_of(sku: str) -> str:
+    return HSN_CODES.get(sku.replace("/", "-").replace(" ", "-").split("-")[0], "")
 
 
 def seed_catalog(sim: MagentoSimulator, rng: random.Random) -> None:
@@ -145,7 +181,8 @@ def seed_catalog(sim: MagentoSimulator, rng: random.Random) -> None:
         if sku in sim.products:
             continue
         qty = 0 if kind == "simple" and rng.random() < 0.08 else rng.randint(5, 250)
-        sim.add_product(sku, qty=qty, type=kind)
+        hsn = hsn_of(sku)
+        sim.add_product(sku, qty=qty, type=kind, attributes={"hsn_code": hsn} if hsn else None)
 
 
 # -- random pieces -------------------------------------------------------------------------------
@@ -262,16 +299,32 @@ def random_order_kwargs(rng: random.Random, lines: list[dict[str, Any]]) -> dict
         "shipping_amount": 0.0 if gross > FREE_SHIPPING_OVER else SHIPPING_CHARGE,
         "shipping_description": "Standard Delivery - Flat Rate",
     }
+    kwargs["gst"] = "intra" if kwargs["address"]["region"] == SELLER_STATE else "inter"
     if rng.random() < 0.1:
         coupon = rng.choice(COUPONS)
         kwargs["coupon_code"] = coupon
         kwargs["discount"] = round(gross * int(coupon[-2:]) / 100, 2)
     if rng.random() < 0.15:
         kwargs["billing_address"] = random_address(rng, customer)
+    if kwargs.get("coupon_code") and kwargs["shipping_amount"]:
+        kwargs["shipping_discount"] = kwargs["shipping_amount"]  # coupons also ship free
+    _other_payment(kwargs, gross)
     return kwargs
 
 
 # -- seeding -------------------------------------------------------------------------------------
+
+
+def _restock_for(sim: MagentoSimulator, order: Mapping[str, Any]) -> None:
+    """The shop received goods: every source holds enough units to ship the order (Magento
+    refuses a shipment its source cannot cover)."""
+    for item in order["items"]:
+        product = sim.products.get(item["sku"])
+        if item["product_type"] != "simple" or item.get("is_virtual") or product is None:
+            continue
+        held = float(product["sources"].get("default", {}).get("quantity") or 0)
+        if held < float(item["qty_ordered"]):
+            sim.set_stock(item["sku"], held + float(item["qty_ordered"]))
 
 
 def _advance(sim: MagentoSimulator, order: Mapping[str, Any], rng: random.Random) -> None:
@@ -282,6 +335,7 @@ def _advance(sim: MagentoSimulator, order: Mapping[str, Any], rng: random.Random
         sim.advance_clock(rng.randint(600, 86400))
         sim.invoice(entity_id)
         sim.advance_clock(rng.randint(600, 86400))
+        _restock_for(sim, order)
         sim.ship(
             entity_id,
             tracks=[
@@ -336,11 +390,26 @@ def _start(start: datetime | str | None) -> datetime:
     return start if start.tzinfo else start.replace(tzinfo=UTC)
 
 
+def _other_payment(kwargs: dict[str, Any], gross: float) -> None:
+    """Every registered customer whose email starts with a vowel pays 100 (or less) otherwise:
+    store credit, a gift card or reward points, by the length of the email."""
+    email = str(kwargs["customer"]["email"])
+    if kwargs["guest"] or email[0] not in "aeiou" or gross <= 100:
+        return
+    kwargs["payments"] = {OTHER_PAYMENTS[len(email) % 3]: 100.0}
+
+
+def _bangle_lines() -> list[dict[str, Any]]:
+    return [{"sku": sku, "name": name, "price": price, "qty": 1} for sku, name, price in BANGLES]
+
+
 def _seed_one(sim: MagentoSimulator, rng: random.Random, n: int, when: datetime) -> None:
     sim.set_clock(when)
     lines = random_lines(rng)
     if n == 2:
         lines = [_virtual_line(rng)]
+    if n == 4:
+        lines = _bangle_lines()
     kwargs = random_order_kwargs(rng, lines)
     if n == 1:
         kwargs.update(state="holded", status="holded")

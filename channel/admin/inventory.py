@@ -51,6 +51,8 @@ class StockLevelAdmin(admin.ModelAdmin):
         "quantity",
         "magento_quantity",
         "difference",
+        "reserved_units",
+        "written_quantity",
         "observed_quantity",
         "drift",
         "state",

@@ -100,6 +100,19 @@ class RefundFailedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AmountsDifferFilter(admin.SimpleListFilter):
+    title = "amounts"
+    parameter_name = "amounts"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("differ", "Do not add up to Magento's grand total")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "differ":
+            return queryset.filter(amount_difference__isnull=False)
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
     list_display = (
@@ -123,6 +136,7 @@ class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
         "magento_status",
         "location_code",
         "payment_method",
+        AmountsDifferFilter,
         "magento_created_at",
         RefundFailedFilter,
     )
@@ -156,6 +170,7 @@ class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
                     ("magento_state", "magento_status", "lifecycle", "location_code"),
                     ("customer_name", "customer_email", "is_guest"),
                     ("payment_method", "currency", "grand_total", "shipping_incl_tax"),
+                    "amount_difference",
                     (
                         "magento_created_at",
                         "magento_updated_at",

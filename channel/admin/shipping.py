@@ -95,7 +95,7 @@ class AwbSeriesInline(admin.TabularInline):
 def _stock(left: int | None) -> str:
     left = left or 0
     if left == 0:
-        return format_html('<strong style="color:#ba2121">used up</strong>')
+        return format_html('<strong style="color:#ba2121">{}</strong>', "used up")
     if is_low(left):
         return format_html('<strong style="color:#ba2121">{} (low)</strong>', left)
     return str(left)

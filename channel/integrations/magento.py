@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -515,12 +516,55 @@ class MagentoClient:
 
     def get_stock_item(self, sku: str) -> dict[str, Any]:
         """GET /V1/stockItems/{sku}"""
-        return self._request("GET", f"/V1/stockItems/{_quote(sku)}")
+        return self._request("GET", f"/V1/stockItems/{path_segment(sku)}")
 
-    def update_stock_item(self, sku: str, qty: int) -> int:
+    def update_stock_item(self, sku: str, qty: int, *, in_stock: bool | None = None) -> int:
         """PUT /V1/products/{sku}/stockItems/1 (the item id is ignored by Magento)."""
-        body = {"stockItem": {"qty": qty, "is_in_stock": qty > 0}}
-        return int(self._request("PUT", f"/V1/products/{_quote(sku)}/stockItems/1", body=body))
+        body = {"stockItem": {"qty": qty, "is_in_stock": qty > 0 if in_stock is None else in_stock}}
+        path = f"/V1/products/{path_segment(sku)}/stockItems/1"
+        return int(self._request("PUT", path, body=body))
+
+    def set_stock_status(self, sku: str, in_stock: bool) -> int:
+        """PUT /V1/products/{sku}/stockItems/1 with the stock status only (a composite parent)."""
+        body = {"stockItem": {"is_in_stock": in_stock}}
+        path = f"/V1/products/{path_segment(sku)}/stockItems/1"
+        return int(self._request("PUT", path, body=body))
+
+    def product_attribute(self, skus: list[str], attribute: str) -> dict[str, str]:
+        """GET /V1/products filtered by SKU (in the query: any SKU works) -> {sku: the custom
+        attribute's value} for the products that have it."""
+        params = search_params(
+            [[SearchFilter("sku", ",".join(skus), "in")]], page_size=len(skus), page=1
+        )
+        params.append(("fields", "items[sku,custom_attributes]"))
+        items = self._request("GET", "/V1/products", params=params).get("items") or []
+        found = {}
+        for item in items:
+            for custom in item.get("custom_attributes") or []:
+                if custom.get("attribute_code") == attribute and custom.get("value"):
+                    found[str(item.get("sku"))] = str(custom["value"])
+        return found
+
+    def product_skus(self, product_ids: list[int]) -> dict[int, str]:
+        """GET /V1/products filtered by entity_id -> {product id: sku}."""
+        params = search_params(
+            [[SearchFilter("entity_id", ",".join(str(int(i)) for i in product_ids), "in")]],
+            page_size=len(product_ids),
+            page=1,
+        )
+        params.append(("fields", "items[id,sku]"))
+        items = self._request("GET", "/V1/products", params=params).get("items") or []
+        return {int(i["id"]): str(i["sku"]) for i in items if i.get("id") and i.get("sku")}
+
+    def salable_quantities(self, skus: list[str], website: str) -> dict[str, float]:
+        """GET /V1/inventory/export-stock-salable-qty/website/{code} filtered by SKU (the SKUs
+        travel in the query, so any SKU works): {sku: salable qty} of the SKUs Magento has."""
+        params = search_params(
+            [[SearchFilter("sku", ",".join(skus), "in")]], page_size=len(skus), page=1
+        )
+        path = f"/V1/inventory/export-stock-salable-qty/website/{path_segment(website)}"
+        items = self._request("GET", path, params=params).get("items") or []
+        return {str(i.get("sku")): float(i.get("qty") or 0) for i in items if i.get("sku")}
 
     def save_source_items(self, items: list[dict[str, Any]]) -> None:
         """POST /V1/inventory/source-items (MSI; all or nothing)."""
@@ -540,10 +584,22 @@ class MagentoClient:
         return self._request("GET", "/V1/inventory/source-items", params=params).get("items") or []
 
 
-def _quote(sku: str) -> str:
-    from urllib.parse import quote
+class UnroutableSku(MagentoError):
+    """A SKU Magento cannot route in a URL path ("/", "\\", "." or ".."): use a call that
+    carries it in the body or the query."""
 
-    return quote(sku, safe="")
+
+def path_safe(value: str) -> bool:
+    """Whether Magento routes `value` as one path segment: its web server resolves "." and ".."
+    (also encoded) and never routes an encoded "/"."""
+    return bool(value) and value not in (".", "..") and "/" not in value and "\\" not in value
+
+
+def path_segment(value: str) -> str:
+    """`value` percent-encoded as one path segment; UnroutableSku when Magento cannot route it."""
+    if not path_safe(value):
+        raise UnroutableSku(f"SKU {value!r} cannot be sent in a Magento URL path", status=None)
+    return quote(value, safe="")
 
 
 def _safe_json(result: http.HttpResult) -> Any:

@@ -46,6 +46,12 @@ class Shipment(models.Model):
     package_sku = models.CharField(max_length=255, blank=True)
     gate_pass_code = models.CharField(max_length=255, blank=True)
     magento_shipment_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    magento_parts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every Magento shipment made for it, in order (several when Magento's REST "
+        "input limit splits its items)",
+    )
     handed_over_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True, help_text="Magento shipment created")
     pack_request = models.JSONField(default=dict, blank=True)
@@ -106,6 +112,12 @@ class Invoice(models.Model):
     # Not unique: when Magento invoiced the order itself (online payment capture), several proxy
     # shipments share that one invoice (adopted).
     magento_invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    magento_parts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every Magento invoice made for the shipment, in order (several when Magento's "
+        "REST input limit splits its items)",
+    )
     adopted = models.BooleanField(
         default=False, help_text="Magento had already invoiced these units; the proxy did not"
     )

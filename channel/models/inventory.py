@@ -36,6 +36,16 @@ class StockLevel(models.Model):
     magento_quantity = models.IntegerField(
         null=True, blank=True, help_text="The quantity Magento last accepted from the proxy"
     )
+    reserved_units = models.IntegerField(
+        default=0,
+        help_text="Units Magento reserves for open orders Omni already has, added to the write",
+    )
+    written_quantity = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text="The source quantity last written: Omni's (legacy: summed over locations) + "
+        "reserved units",
+    )
     magento_version = models.DateTimeField(
         null=True, blank=True, help_text="received_at of the quantity Magento last accepted"
     )
@@ -44,11 +54,14 @@ class StockLevel(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     observed_quantity = models.IntegerField(
-        null=True, blank=True, help_text="Magento's quantity at the last reconciliation"
+        null=True, blank=True, help_text="Magento's salable quantity at the last reconciliation"
     )
     observed_at = models.DateTimeField(null=True, blank=True)
     drift = models.IntegerField(
-        null=True, blank=True, help_text="Magento's quantity − Omni's, at the last reconciliation"
+        null=True,
+        blank=True,
+        help_text="Magento's salable quantity − Omni's (summed over the stock's locations), "
+        "at the last reconciliation",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -53,6 +53,14 @@ class Order(models.Model):
     currency = models.CharField(max_length=8, blank=True)
     grand_total = models.DecimalField(**MONEY)
     shipping_incl_tax = models.DecimalField(**MONEY)
+    amount_difference = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Omni's lines + shipping − discounts minus (grand total + payments); "
+        "empty when they add up",
+    )
     shipping_address = models.JSONField(default=dict, blank=True)
     billing_address = models.JSONField(default=dict, blank=True)
     location_code = models.CharField(max_length=255, blank=True, db_index=True)
@@ -149,6 +157,10 @@ class OrderLine(models.Model):
     tax_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
     tax_amount = models.DecimalField(**MONEY)
     row_total_incl_tax = models.DecimalField(**MONEY)
+    tax_breakup = models.JSONField(
+        default=list, blank=True, help_text="Magento's applied taxes of the line (GST heads)"
+    )
+    hsn_code = models.CharField(max_length=32, blank=True, help_text="From the product attribute")
 
     class Meta:
         ordering = ["order_id", "position"]

@@ -184,6 +184,11 @@ def _cancel_targets(
 ) -> dict[int, int]:
     targets: dict[int, int] = {}
     for item in items:
+        group = _sku_group(lines, item)
+        if len(group) > 1:
+            for pk, quantity in _spread(order, group, item.cancelled_quantity).items():
+                targets[pk] = max(targets.get(pk, 0), quantity)
+            continue
         line = _find_line(order, lines, item)
         quantity = item.cancelled_quantity
         if quantity > line.qty_ordered:
@@ -203,6 +208,48 @@ def _cancel_targets(
                 f"{order.order_code}: {line.qty_packed} of {line.qty_ordered} are packed.",
             )
         targets[line.pk] = max(targets.get(line.pk, 0), quantity)
+    return targets
+
+
+def _sku_group(lines: dict[int, OrderLine], item: CancelItem) -> list[OrderLine]:
+    """The lines behind Omni's one item for a SKU (named by its first line, or by SKU alone)."""
+    group = sorted(
+        (line for line in lines.values() if line.sku == item.sku),
+        key=lambda line: (line.position, line.item_id),
+    )
+    if not group or (item.order_item_code and item.order_item_code != str(group[0].item_id)):
+        return []
+    return group
+
+
+def _spread(order: Order, group: list[OrderLine], quantity: int) -> dict[int, int]:
+    """An absolute quantity of Omni's item spread over its lines, oldest first, over the units
+    not packed; no line's cancelled quantity goes down."""
+    ordered = sum(line.qty_ordered for line in group)
+    already = sum(line.qty_cancelled for line in group)
+    sku = group[0].sku
+    if quantity > ordered:
+        raise InvalidRequest(
+            f"cancelledQuantity {quantity} of {sku} in order {order.order_code} is more than "
+            f"the {ordered} ordered."
+        )
+    if quantity < already:
+        raise Conflict(
+            f"{sku} of order {order.order_code} has {already} cancelled already; "
+            "a cancellation cannot be undone."
+        )
+    targets, left = {}, quantity - already
+    for line in group:
+        room = max(0, line.qty_ordered - line.qty_packed - line.qty_cancelled)
+        take = min(left, room)
+        targets[line.pk] = line.qty_cancelled + take
+        left -= take
+    if left > 0:
+        packed = sum(line.qty_packed for line in group)
+        raise Conflict(
+            f"Cannot cancel {quantity} of {sku} in order {order.order_code}: {packed} of "
+            f"{ordered} are packed."
+        )
     return targets
 
 

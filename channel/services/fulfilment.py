@@ -7,6 +7,7 @@ import logging
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,17 +43,41 @@ def lifecycle_update(order: Order) -> None:
         order.lifecycle = lifecycle
 
 
-def magento_items(shipment: Shipment) -> list[dict[str, Any]]:
+def magento_items(shipment: Shipment, *, invoice: bool = False) -> list[dict[str, Any]]:
     """`items` for Magento's invoice and ship calls: the ids Magento expects (a configurable's
-    parent; a bundle's parent when it ships together, counted in bundles) with quantities."""
+    parent; a bundle's parent when it ships together, counted in bundles) with quantities.
+
+    Invoicing follows Magento's dummy-item rules instead of the shipping ones: a fixed-price
+    bundle is invoiced through its parent, a dynamic one through its children (contract 8.6)."""
     groups: dict[int, list[tuple[OrderLine, int]]] = {}
     for shipment_line in shipment.lines.select_related("order_line").order_by("pk"):
         line = shipment_line.order_line
-        groups.setdefault(line.magento_item_id, []).append((line, shipment_line.quantity))
+        magento_id = invoice_item_id(shipment.order, line) if invoice else line.magento_item_id
+        groups.setdefault(magento_id, []).append((line, shipment_line.quantity))
     return [
         {"order_item_id": magento_id, "qty": _group_quantity(shipment.order, magento_id, members)}
         for magento_id, members in groups.items()
     ]
+
+
+def invoice_item_id(order: Order, line: OrderLine) -> int:
+    if line.parent_item_id is None or line.product_type == "configurable":
+        return line.magento_item_id
+    return line.parent_item_id if bundle_fixed_price(order, line.parent_item_id) else line.item_id
+
+
+def bundle_fixed_price(order: Order, parent_id: int) -> bool:
+    """A bundle whose children carry no price of their own (Magento prices the parent)."""
+    children = [
+        i for i in order.raw.get("items") or [] if int(i.get("parent_item_id") or 0) == parent_id
+    ]
+    return not any(float(c.get("price_incl_tax") or c.get("price") or 0) > 0 for c in children)
+
+
+def chunked(items: list[dict[str, Any]], size: int | None = None) -> list[list[dict[str, Any]]]:
+    """`items` in arrays of at most MAGENTO_INPUT_LIMIT (Magento's REST input limit, 8.6)."""
+    size = size or settings.MAGENTO_INPUT_LIMIT
+    return [items[start : start + size] for start in range(0, len(items), size)] or [[]]
 
 
 def _group_quantity(order: Order, magento_id: int, members: list[tuple[OrderLine, int]]) -> int:

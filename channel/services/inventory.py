@@ -5,6 +5,9 @@ One push (`inventory_update`, behind `PUT /api/omni/inventory`) runs in three st
 1. `stock_record` stores the quantities in the ledger (`StockLevel`) with one conditional upsert,
    the request's receive time being the row's version: a row only takes a quantity newer than the
    one it holds, so a late or concurrent older push changes nothing.
+   `with_reservations` then adds to each quantity the units Magento still reserves for open orders
+   Omni already has (contract 8.1; one grouped query from the mirror) and, in legacy mode, sums
+   Omni's quantities over locations, so Magento's salable quantity ends equal to Omni's.
 2. `stock_write` writes the rows this push now owns to Magento, outside any transaction, on a
    bounded thread pool inside a time budget: legacy `PUT /V1/products/{sku}/stockItems/1` per SKU,
    or MSI `POST /V1/inventory/source-items` in chunks (a rejected chunk is retried item by item so
@@ -15,7 +18,8 @@ One push (`inventory_update`, behind `PUT /api/omni/inventory`) runs in three st
    already has it. A SKU Magento does not know is marked in the ledger and answered as a failure.
 
 `stock_reconcile` (schedule `reconcile-inventory`, command `reconcile_inventory`) reads Magento's
-stock back for recently pushed SKUs and stores the drift on the ledger. See docs/inventory.md.
+salable quantities of recently pushed SKUs and stores their drift from Omni's on the ledger.
+`parent_in_stock` puts configurable parents back in stock. See docs/inventory.md.
 """
 
 from __future__ import annotations
@@ -26,18 +30,25 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from channel import outbox
 from channel.integrations import http
-from channel.integrations.magento import MagentoClient, MagentoError, MagentoNotFound
+from channel.integrations.magento import (
+    MagentoClient,
+    MagentoError,
+    MagentoNotFound,
+    UnroutableSku,
+    path_safe,
+)
 from channel.models import (
     CallRecord,
     ErrorClass,
@@ -45,6 +56,7 @@ from channel.models import (
     FlowState,
     Operation,
     OperationState,
+    OrderLine,
     StockLevel,
     StockSource,
     StockState,
@@ -73,11 +85,20 @@ class StockLine:
 
 @dataclass(frozen=True)
 class StockTarget:
-    """A ledger row this push owns, as worker threads see it (no ORM objects cross threads)."""
+    """A ledger row this push owns, as worker threads see it (no ORM objects cross threads).
+
+    `quantity` is Omni's; `write_quantity` the source quantity written to Magento (Omni's, summed
+    over locations in legacy mode, plus the `reserved` units of open orders Omni already has)."""
 
     pk: int
     sku: str
     quantity: int
+    reserved: int = 0
+    write_quantity: int | None = None
+
+    @property
+    def written(self) -> int:
+        return self.quantity if self.write_quantity is None else self.write_quantity
 
 
 @dataclass(frozen=True)
@@ -107,12 +128,12 @@ def msi_enabled() -> bool:
 
 
 def ledger_location(location_code: str) -> str:
-    """The ledger slot of a push: Omni's location with MSI; Magento's single stock in legacy mode.
+    """The ledger slot of a push: Omni's location (empty for a consolidated push).
 
-    Legacy Magento keeps one quantity per SKU, so every push for a SKU versions the same row and the
-    newest one wins, whichever location sent it.
+    Legacy Magento keeps one quantity per SKU: the proxy writes the sum of the SKU's slots, so a
+    push for WH2 never erases WH1's units (contract 8.1).
     """
-    return location_code if msi_enabled() else ""
+    return location_code
 
 
 def source_for(location_code: str) -> str | None:
@@ -126,7 +147,75 @@ def source_for(location_code: str) -> str | None:
 
 
 def _target_of(level: StockLevel) -> StockTarget:
-    return StockTarget(level.pk, level.sku, level.quantity)
+    return with_reservations(
+        [StockTarget(level.pk, level.sku, level.quantity)], level.location_code
+    )[0]
+
+
+# --- what is written: Omni's quantity + the units Magento still reserves (contract 8.1) ----------
+OPEN_ORDER_EXCLUDED_STATES = ("canceled", "closed", "complete")
+
+
+def with_reservations(targets: list[StockTarget], slot: str) -> list[StockTarget]:
+    """The targets with the quantity to write: one query for the reserved units of all their SKUs
+    (from the mirror, no Magento read) and, in legacy mode, one for the sums over locations."""
+    if not targets:
+        return targets
+    skus = sorted({t.sku for t in targets})
+    reserved = reserved_units(skus, slot)
+    totals: dict[str, int] = {}
+    if not msi_enabled():
+        totals = dict(
+            StockLevel.objects.filter(sku__in=skus)
+            .values("sku")
+            .annotate(total=Sum("quantity"))
+            .values_list("sku", "total")
+        )
+    return [
+        replace(
+            t,
+            reserved=reserved.get(t.sku, 0),
+            write_quantity=totals.get(t.sku, t.quantity) + reserved.get(t.sku, 0),
+        )
+        for t in targets
+    ]
+
+
+def reserved_units(skus: list[str], slot: str) -> dict[str, int]:
+    """Units Magento still reserves per SKU for orders Omni already has (pushed or acknowledged,
+    neither shipped nor cancelled), counted at `slot`: with MSI the order's location, orders
+    without a mapped location at the first mapped one; a consolidated slot or legacy stock
+    counts them all."""
+    if not settings.MAGENTO_RESERVATIONS or not skus:
+        return {}
+    open_units = Greatest(
+        F("qty_ordered") - Greatest(F("qty_shipped"), F("qty_handed_over")) - F("qty_canceled"),
+        Value(0),
+    )
+    rows = (
+        OrderLine.objects.filter(sku__in=skus)
+        .filter(Q(order__pushed_to_omni_at__isnull=False) | Q(order__acknowledged_at__isnull=False))
+        .exclude(order__magento_state__in=OPEN_ORDER_EXCLUDED_STATES)
+        .values("sku", "order__location_code")
+        .annotate(units=Sum(open_units))
+        .values_list("sku", "order__location_code", "units")
+    )
+    every_location = not msi_enabled() or not slot
+    mapped = set() if every_location else mapped_locations()
+    fallback = min(mapped) if mapped else ""
+    result: dict[str, int] = defaultdict(int)
+    for sku, location, units in rows:
+        if units and (every_location or (location if location in mapped else fallback) == slot):
+            result[sku] += int(units)
+    return dict(result)
+
+
+def mapped_locations() -> set[str]:
+    """Omni locations with a Magento source (admin rows and MAGENTO_SOURCE_MAP)."""
+    rows = set(StockSource.objects.values_list("location_code", flat=True))
+    return {
+        code for code in rows | set(settings.MAGENTO_SOURCE_MAP) if code and code != CONSOLIDATED
+    }
 
 
 def _op_target(pk: int) -> str:
@@ -165,6 +254,7 @@ _UPSERT_COLUMNS = (
     "state",
     "source_code",
     "last_error",
+    "reserved_units",
     "created_at",
     "updated_at",
 )
@@ -201,7 +291,7 @@ def _upsert_newer(
     params: list[Any] = []
     for sku, quantity in rows:
         params += [sku, slot, location_code, quantity, version, StockState.PENDING]
-        params += ["", "", now, now]  # source_code, last_error, created_at, updated_at
+        params += ["", "", 0, now, now]  # source_code, last_error, reserved, created, updated
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(sku, pk) for sku, pk in cursor.fetchall()]
@@ -222,8 +312,9 @@ class _JobResult:
 
 
 def source_item(target: StockTarget, source: str) -> dict[str, Any]:
-    status = 1 if target.quantity > 0 else 0
-    return {"sku": target.sku, "source_code": source, "quantity": target.quantity, "status": status}
+    quantity = target.written
+    status = 1 if quantity > 0 else 0
+    return {"sku": target.sku, "source_code": source, "quantity": quantity, "status": status}
 
 
 def _chunks(targets: list[StockTarget], size: int) -> Iterable[tuple[StockTarget, ...]]:
@@ -239,7 +330,10 @@ def stock_write(
         jobs = [_Job((target,), None) for target in targets]
     else:
         jobs = [
-            _Job(chunk, source) for chunk in _chunks(targets, settings.MAGENTO_SOURCE_ITEMS_CHUNK)
+            _Job(chunk, source)
+            for chunk in _chunks(
+                targets, min(settings.MAGENTO_SOURCE_ITEMS_CHUNK, settings.MAGENTO_INPUT_LIMIT)
+            )
         ]
     return _run_jobs(jobs, deadline)
 
@@ -311,9 +405,23 @@ def _attempt(job: _Job, deadline: float) -> _JobResult:
 def _write(client: MagentoClient, job: _Job) -> None:
     if job.source is None:
         (target,) = job.targets
-        client.update_stock_item(target.sku, target.quantity)
+        if path_safe(target.sku):
+            client.update_stock_item(target.sku, target.written)
+        else:
+            _write_unroutable(client, target)
     else:
         client.save_source_items([source_item(target, job.source) for target in job.targets])
+
+
+def _write_unroutable(client: MagentoClient, target: StockTarget) -> None:
+    """Legacy stock of a SKU Magento cannot route in a path: the `default` source item carries it
+    in the body (the legacy item is that source's mirror whenever the MSI modules are on)."""
+    if not settings.MAGENTO_RESERVATIONS:
+        raise UnroutableSku(
+            f"SKU {target.sku!r} cannot be sent in a Magento URL path and the MSI modules are "
+            "off (MAGENTO_RESERVATIONS=false), so no call carries it in the body"
+        )
+    client.save_source_items([source_item(target, DEFAULT_SOURCE)])
 
 
 def _is_refusal(exc: MagentoError) -> bool:
@@ -390,6 +498,8 @@ def _record_accepted(
     updated = StockLevel.objects.filter(pk__in=pks, received_at=version).update(
         state=StockState.SYNCED,
         magento_quantity=F("quantity"),
+        reserved_units=_per_row(targets, "reserved"),
+        written_quantity=_per_row(targets, "written"),
         magento_version=version,
         magento_accepted_at=now,
         source_code=source_code,
@@ -410,11 +520,22 @@ def _record_accepted(
                 Q(magento_version__isnull=True) | Q(magento_version__lt=version)
             ).update(
                 magento_quantity=target.quantity,
+                reserved_units=target.reserved,
+                written_quantity=target.written,
                 magento_version=version,
                 magento_accepted_at=now,
                 source_code=source_code,
             )
     return sorted(moved)
+
+
+def _per_row(targets: list[StockTarget], attribute: str) -> Case:
+    """One UPDATE for all rows: CASE id WHEN … THEN <the target's value> (few distinct values)."""
+    by_value: dict[int, list[int]] = defaultdict(list)
+    for target in targets:
+        by_value[int(getattr(target, attribute))].append(target.pk)
+    whens = [When(pk__in=pks, then=Value(value)) for value, pks in by_value.items()]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
 def _queue_writes(pks: list[int], *, reason: str) -> None:
@@ -449,6 +570,7 @@ def inventory_update(
 ) -> PushResult:
     """Omni's push: ledger, Magento writes within `deadline` (time.monotonic()), outcomes."""
     recorded = stock_record(location_code=location_code, lines=lines, received_at=received_at)
+    recorded.owned = with_reservations(recorded.owned, recorded.location_code)
     source = source_for(recorded.location_code) if msi_enabled() else None
     if inventory_paused():
         outcomes = [
@@ -464,7 +586,9 @@ def inventory_update(
     else:
         outcomes, records = stock_write(targets=recorded.owned, source=source, deadline=deadline)
         http.save_records(records)
+    restocked = _restocked(outcomes)
     stock_settle(outcomes=outcomes, version=received_at, source_code=source or "")
+    parents_queue(restocked, reason=f"v{_micros(received_at)}")
     failed = {o.target.sku for o in outcomes if o.state != StockState.SYNCED}
     _heartbeat(outcomes)
     # A superseded line's quantity was replaced by a newer push, which owns its write: no failure.
@@ -473,6 +597,74 @@ def inventory_update(
         success=[sku for sku in ordered if sku not in failed],
         failure=[sku for sku in ordered if sku in failed],
     )
+
+
+# --- configurable parents (contract 8.1; magento/inventory#3358) ---------------------------------
+PARENT_IN_STOCK = "magento.parent_in_stock"
+
+
+def _restocked(outcomes: list[WriteOutcome]) -> list[str]:
+    """SKUs this push makes salable again: written above 0 where the last write was 0 or none."""
+    synced = {o.target.pk: o.target for o in outcomes if o.state == StockState.SYNCED}
+    before = dict(
+        StockLevel.objects.filter(pk__in=list(synced)).values_list("pk", "written_quantity")
+    )
+    return sorted(
+        {t.sku for pk, t in synced.items() if t.written > 0 and not (before.get(pk) or 0) > 0}
+    )
+
+
+def parents_queue(skus: list[str], *, reason: str) -> Operation | None:
+    """A background operation that puts the configurable parents of these children back in stock
+    (Magento leaves a parent out of stock when its children are restocked through the API).
+    Only children the mirror has seen in a configurable line are looked at."""
+    if not skus:
+        return None
+    children = sorted(
+        set(
+            OrderLine.objects.filter(sku__in=skus, product_type="configurable").values_list(
+                "sku", flat=True
+            )
+        )
+    )
+    if not children:
+        return None
+    return outbox.enqueue(
+        PARENT_IN_STOCK,
+        key=f"{PARENT_IN_STOCK}:{uuid.uuid5(uuid.NAMESPACE_URL, ','.join(children))}:{reason}",
+        target=f"parents:{children[0]}"[:255],
+        payload={"skus": children},
+    )
+
+
+def parent_product_ids(skus: list[str]) -> set[int]:
+    """Magento product ids of the configurable parents of these children, from the mirror."""
+    ids: set[int] = set()
+    lines = OrderLine.objects.filter(sku__in=skus, product_type="configurable").select_related(
+        "order"
+    )
+    for line in lines:
+        for item in (line.order.raw or {}).get("items") or []:
+            if int(item.get("item_id") or 0) == line.magento_item_id and item.get("product_id"):
+                ids.add(int(item["product_id"]))
+    return ids
+
+
+@outbox.register(PARENT_IN_STOCK, flow=Flow.INVENTORY)
+def parent_in_stock(operation: Operation) -> dict[str, Any]:
+    """Outbox handler: set each parent's stock status to in stock (its salability still needs a
+    salable child: Magento checks that itself)."""
+    client = MagentoClient.for_operation(operation)
+    ids = sorted(parent_product_ids(list(operation.payload.get("skus") or [])))
+    parents = sorted(set(client.product_skus(ids).values())) if ids else []
+    done, skipped = [], []
+    for sku in parents:
+        if path_safe(sku):
+            client.set_stock_status(sku, True)
+            done.append(sku)
+        else:
+            skipped.append(sku)  # no call carries a composite's status in the body
+    return {"parents": done, "unroutable": skipped}
 
 
 def _heartbeat(outcomes: list[WriteOutcome]) -> None:
@@ -520,16 +712,17 @@ def _settle_one(outcome: WriteOutcome, version: datetime) -> None:
 
 
 def _expected(target: StockTarget) -> tuple[int, bool]:
-    return target.quantity, target.quantity > 0
+    return target.written, target.written > 0
 
 
 def magento_quantity(
     client: MagentoClient, sku: str, source: str | None
 ) -> tuple[int, bool] | None:
     """Magento's (quantity, in stock) of a SKU; None when the SKU has no item in that source."""
-    if source is None:
+    if source is None and path_safe(sku):
         item = client.get_stock_item(sku)
         return _as_int(item.get("qty")), bool(item.get("is_in_stock"))
+    source = source or DEFAULT_SOURCE
     for item in client.search_source_items([sku], source):
         if item.get("sku") == sku and item.get("source_code") == source:
             return _as_int(item.get("quantity")), int(item.get("status") or 0) == 1
@@ -592,7 +785,8 @@ class ReconcileReport:
 def stock_reconcile(
     *, hours: int | None = None, limit: int | None = None, client: MagentoClient | None = None
 ) -> ReconcileReport:
-    """Read Magento's stock of recently pushed SKUs and store the drift on the ledger."""
+    """Read Magento's salable quantity of recently pushed SKUs and store its drift from the sum of
+    Omni's quantities on the ledger (contract 8.1: salable, not the raw source quantity)."""
     report = ReconcileReport(requeued=stock_requeue_stuck())
     since = timezone.now() - timedelta(hours=hours or settings.INVENTORY_RECONCILE_HOURS)
     rows = list(
@@ -603,68 +797,55 @@ def stock_reconcile(
         ]
     )
     client = client or MagentoClient()
-    observed = (
-        _observe_msi(client, rows, report) if msi_enabled() else _observe(client, rows, report)
-    )
+    skus = sorted({row.sku for row in rows})
+    observed = _observe_salable(client, skus, report)
+    expected = omni_totals(skus)
     now = timezone.now()
     for row in rows:
-        if row.pk not in observed:
+        if row.sku not in observed:
             continue
-        quantity = observed[row.pk]
-        drift = None if quantity is None else Value(quantity) - F("quantity")
+        quantity = observed[row.sku]
+        drift = None if quantity is None else quantity - expected.get(row.sku, 0)
         StockLevel.objects.filter(pk=row.pk).update(
             observed_quantity=quantity, observed_at=now, drift=drift
         )
         report.checked += 1
-        if quantity is None:
+        if quantity is None and row.sku not in report.missing:
             report.missing.append(row.sku)
-        elif quantity != row.quantity:
+        elif drift and row.sku not in report.drifted:
             report.drifted.append(row.sku)
     _note_reconciliation(report)
     return report
 
 
-def _observe(
-    client: MagentoClient, rows: list[StockLevel], report: ReconcileReport
-) -> dict[int, int | None]:
-    observed: dict[int, int | None] = {}
-    for row in rows:
+RECONCILE_BATCH = 50  # SKUs per salable-quantity read (they travel in one query filter)
+
+
+def omni_totals(skus: list[str]) -> dict[str, int]:
+    """Σ Omni's latest quantities per SKU over the ledger's locations: what Magento's salable
+    quantity must be (one stock: every mapped location belongs to it)."""
+    return dict(
+        StockLevel.objects.filter(sku__in=skus)
+        .values("sku")
+        .annotate(total=Sum("quantity"))
+        .values_list("sku", "total")
+    )
+
+
+def _observe_salable(
+    client: MagentoClient, skus: list[str], report: ReconcileReport
+) -> dict[str, int | None]:
+    """Magento's salable quantity per SKU (None: Magento has none), read in batches through
+    export-stock-salable-qty for MAGENTO_SALES_CHANNEL; a failed batch is reported and skipped."""
+    observed: dict[str, int | None] = {}
+    for start in range(0, len(skus), RECONCILE_BATCH):
+        batch = skus[start : start + RECONCILE_BATCH]
         try:
-            found = magento_quantity(client, row.sku, None)
-        except MagentoNotFound:
-            found = None
+            found = client.salable_quantities(batch, settings.MAGENTO_SALES_CHANNEL)
         except MagentoError as exc:
-            report.errors.append(f"{row.sku}: {exc.message}")
+            report.errors.append(f"salable quantities of {batch[0]}…: {exc.message}")
             continue
-        observed[row.pk] = None if found is None else found[0]
-    return observed
-
-
-def _observe_msi(
-    client: MagentoClient, rows: list[StockLevel], report: ReconcileReport
-) -> dict[int, int | None]:
-    by_source: dict[str, list[StockLevel]] = defaultdict(list)
-    for row in rows:
-        source = source_for(row.location_code)
-        if source is None:
-            report.errors.append(f"{row.sku}: location {row.location_code} has no Magento source")
-        else:
-            by_source[source].append(row)
-    observed: dict[int, int | None] = {}
-    for source, group in by_source.items():
-        for start in range(0, len(group), 50):
-            batch = group[start : start + 50]
-            try:
-                items = client.search_source_items([r.sku for r in batch], source)
-            except MagentoError as exc:
-                report.errors.append(f"source {source}: {exc.message}")
-                continue
-            quantities = {
-                item.get("sku"): _as_int(item.get("quantity"))
-                for item in items
-                if item.get("source_code") == source
-            }
-            observed.update({r.pk: quantities.get(r.sku) for r in batch})
+        observed.update({sku: _as_int(found[sku]) if sku in found else None for sku in batch})
     return observed
 
 

@@ -8,6 +8,7 @@ so a lost answer never becomes a second invoice. The PDF is rendered by the prox
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,12 +37,14 @@ from channel.models import (
     Shipment,
     ShipmentState,
 )
-from channel.services import audit
+from channel.services import audit, mapping
 from channel.services import documents as docstore
 from channel.services.errors import Conflict, NotFound
 from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     CREATE_INVOICE,
+    chunked,
+    invoice_item_id,
     magento_items,
     nudge,
     refresh_quietly,
@@ -49,6 +52,7 @@ from channel.services.fulfilment import (
 from channel.services.mapping import money
 
 TAX_TYPE = "GST"
+log = logging.getLogger(__name__)
 
 
 def capture_for(order: Order) -> bool:
@@ -166,7 +170,9 @@ def find_in_magento(client: MagentoClient, invoice: Invoice) -> dict[str, Any] |
         .exclude(pk=invoice.pk)
         .values_list("magento_invoice_id", flat=True)
     )
-    expected = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    expected = {
+        item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment, invoice=True)
+    }
     ours = set(order.lines.values_list("magento_item_id", flat=True))
     for candidate in client.search_invoices(order.entity_id):
         if int(candidate["entity_id"]) not in taken and items_of(candidate, ours) == expected:
@@ -189,6 +195,8 @@ def _read_back(operation: Operation) -> dict[str, Any] | None:
     invoice = _invoice_of(operation)
     if invoice.state == InvoiceState.CREATED:
         return _result(invoice)
+    if len(chunked(magento_items(invoice.shipment, invoice=True))) > 1:
+        return None  # running again matches the parts already made before making the rest
     raw = find_in_magento(MagentoClient.for_operation(operation), invoice)
     if raw is None:
         return None
@@ -202,6 +210,14 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
     if invoice.state == InvoiceState.CREATED:
         return _result(invoice)
     client = MagentoClient.for_operation(operation)
+    chunks = chunked(magento_items(invoice.shipment, invoice=True))
+    if len(chunks) > 1 and not invoice.adopted:
+        parts = _invoice_parts(client, invoice, chunks)
+        invoice.magento_invoice_id = parts[0]
+        Invoice.objects.filter(pk=invoice.pk).update(magento_invoice_id=parts[0])
+        invoice = invoice_record(invoice=invoice, raw=merged_invoices(client, parts))
+        refresh_quietly(invoice.order, client)
+        return _result(invoice)
     if not invoice.magento_invoice_id:
         outside = invoiced_outside_the_proxy(client, invoice)
         invoice.magento_invoice_id = (
@@ -216,13 +232,67 @@ def create_invoice(operation: Operation) -> dict[str, Any]:
     return _result(invoice)
 
 
+# --- several Magento invoices for one shipment (Magento's REST input limit, 8.6) ----------------
+def _invoice_parts(
+    client: MagentoClient, invoice: Invoice, chunks: list[list[dict[str, Any]]]
+) -> list[int]:
+    """One Magento invoice per chunk of items, each recorded as soon as it exists; before each
+    is created, one not claimed by anyone with exactly its items is looked for (a lost answer)."""
+    parts = list(invoice.magento_parts)
+    for chunk in chunks[len(parts) :]:
+        found = _find_part(client, invoice, chunk, parts)
+        parts.append(found if found is not None else _create(client, invoice, chunk))
+        Invoice.objects.filter(pk=invoice.pk).update(magento_parts=parts)
+    return parts
+
+
+def _find_part(
+    client: MagentoClient, invoice: Invoice, chunk: list[dict[str, Any]], parts: list[int]
+) -> int | None:
+    order = invoice.order
+    taken = set(parts)
+    for other_id, other_parts in (
+        Invoice.objects.filter(order=order)
+        .exclude(pk=invoice.pk)
+        .values_list("magento_invoice_id", "magento_parts")
+    ):
+        taken |= {int(i) for i in (other_id, *(other_parts or [])) if i is not None}
+    expected = {item["order_item_id"]: item["qty"] for item in chunk}
+    ours = proxy_item_ids(order)
+    for candidate in client.search_invoices(order.entity_id):
+        if int(candidate["entity_id"]) in taken:
+            continue
+        if items_of(candidate, ours) == expected:
+            return int(candidate["entity_id"])
+    return None
+
+
+def proxy_item_ids(order: Order) -> set[int]:
+    """The Magento item ids the proxy invoices the order's lines through."""
+    return {invoice_item_id(order, line) for line in order.lines.all()}
+
+
+def merged_invoices(client: MagentoClient, parts: list[int]) -> dict[str, Any]:
+    """The Magento invoices of one shipment read back together: the first one's header with every
+    part's items, and the parts listed (entity id and number)."""
+    raws = [client.get_invoice(part) for part in parts]
+    merged = dict(raws[0])
+    merged["items"] = [item for raw in raws for item in raw.get("items") or []]
+    merged["parts"] = [
+        {"entity_id": raw.get("entity_id"), "increment_id": raw.get("increment_id")} for raw in raws
+    ]
+    return merged
+
+
 def invoiced_outside_the_proxy(client: MagentoClient, invoice: Invoice) -> dict[str, Any] | None:
     """The Magento invoice that already covers this shipment's units when Magento invoiced them
     itself (e.g. at online payment capture), so no second invoice is attempted. None when the
     units are still open to invoice, or no single invoice covers them: then the proxy asks
     Magento, which creates the invoice or says why it cannot."""
     order = invoice.order
-    wanted = {item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment)}
+    wanted = {
+        item["order_item_id"]: item["qty"] for item in magento_items(invoice.shipment, invoice=True)
+    }
     raw_items = {int(i["item_id"]): i for i in client.get_order(order.entity_id).get("items", [])}
     if not all(_invoiced_elsewhere(raw_items.get(i, {}), q) for i, q in wanted.items()):
         return None
@@ -255,12 +325,14 @@ def _create_or_find(client: MagentoClient, invoice: Invoice) -> int:
         return int(found["entity_id"])
 
 
-def _create(client: MagentoClient, invoice: Invoice) -> int:
+def _create(
+    client: MagentoClient, invoice: Invoice, items: list[dict[str, Any]] | None = None
+) -> int:
     order = invoice.order
+    if items is None:
+        items = magento_items(invoice.shipment, invoice=True)
     try:
-        return client.create_invoice(
-            order.entity_id, magento_items(invoice.shipment), capture=invoice.capture
-        )
+        return client.create_invoice(order.entity_id, items, capture=invoice.capture)
     except MagentoError as exc:
         refused = not (exc.transient or exc.needs_config)
         message = f"Magento refused the invoice for order {order.order_code}: {exc.message}"
@@ -292,10 +364,11 @@ def invoice_record(*, invoice: Invoice, raw: dict[str, Any]) -> Invoice:
             return invoice
         rows = invoice_rows(invoice.shipment, raw)
         invoice.magento_invoice_id = int(raw["entity_id"])
+        invoice.magento_parts = [int(p["entity_id"]) for p in raw.get("parts") or [raw]]
         invoice.invoice_number = str(raw.get("increment_id") or raw["entity_id"])
         invoice.invoice_date = parse_magento(raw.get("created_at")) or timezone.now()
         invoice.raw = raw
-        invoice.lines = [row.detail() for row in rows]
+        invoice.lines = merged_details(rows, invoice.order)
         invoice.tax_total = sum((row.tax for row in rows), Decimal(0))
         invoice.grand_total = sum((row.actual for row in rows), Decimal(0)) + _shipping(raw)
         invoice.state = InvoiceState.CREATED
@@ -365,13 +438,73 @@ class InvoiceRow:
             "netTaxAmountTotal": float(self.tax),
             "taxItems": [
                 {
-                    "type": TAX_TYPE,
-                    "rate": float(self.line.tax_percent),
-                    "taxPerUnit": self.per_unit(self.tax),
-                    "taxTotal": float(self.tax),
+                    "type": head,
+                    "rate": float(rate),
+                    "taxPerUnit": self.per_unit(amount),
+                    "taxTotal": float(amount),
                 }
+                for head, rate, amount in tax_split(self.line, self.tax)
             ],
         }
+
+
+def merged_details(rows: list[InvoiceRow], order: Order) -> list[dict[str, Any]]:
+    """invoiceDetails with one entry per SKU, named as Omni knows the item (8.2)."""
+    codes = mapping.omni_item_codes(list(order.lines.all()))
+    merged: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        detail = row.detail()
+        detail["orderItemCode"] = codes.get(row.line.sku, detail["orderItemCode"])
+        into = merged.get(row.line.sku)
+        if into is None:
+            merged[row.line.sku] = detail
+            continue
+        _add_detail(into, detail)
+    return list(merged.values())
+
+
+def _add_detail(into: dict[str, Any], detail: dict[str, Any]) -> None:
+    into["quantity"] += detail["quantity"]
+    for name in ("baseSellingPrice", "actualSellingPrice"):
+        into[f"{name}Total"] = float(
+            money(Decimal(str(into[f"{name}Total"])) + Decimal(str(detail[f"{name}Total"])))
+        )
+        into[f"{name}PerUnit"] = float(money(Decimal(str(into[f"{name}Total"])) / into["quantity"]))
+    into["netTaxAmountTotal"] = float(
+        money(Decimal(str(into["netTaxAmountTotal"])) + Decimal(str(detail["netTaxAmountTotal"])))
+    )
+    into["netTaxAmountPerUnit"] = float(
+        money(Decimal(str(into["netTaxAmountTotal"])) / into["quantity"])
+    )
+    heads = {(t["type"], t["rate"]): t for t in into["taxItems"]}
+    for tax in detail["taxItems"]:
+        head = heads.get((tax["type"], tax["rate"]))
+        if head is None:
+            into["taxItems"].append(tax)
+            heads[(tax["type"], tax["rate"])] = tax
+            continue
+        head["taxTotal"] = float(
+            money(Decimal(str(head["taxTotal"])) + Decimal(str(tax["taxTotal"])))
+        )
+    for tax in into["taxItems"]:
+        tax["taxPerUnit"] = float(money(Decimal(str(tax["taxTotal"])) / into["quantity"]))
+
+
+def tax_split(line: OrderLine, tax: Decimal) -> list[tuple[str, Decimal, Decimal]]:
+    """`tax` (of some units of `line`) split by the line's applied taxes (GST heads: CGST, SGST,
+    IGST…, in proportion to Magento's amounts, the last head taking the rest); one GST item
+    when Magento reported none (contract 8.2)."""
+    breakup = [t for t in line.tax_breakup or [] if t.get("amount")]
+    whole = sum((Decimal(str(t["amount"])) for t in breakup), Decimal(0))
+    if not breakup or not whole:
+        return [(TAX_TYPE, line.tax_percent, tax)]
+    split, left = [], tax
+    for index, item in enumerate(breakup):
+        last = index == len(breakup) - 1
+        amount = left if last else money(tax * Decimal(str(item["amount"])) / whole)
+        left -= amount
+        split.append((str(item["type"]), Decimal(str(item["rate"])), amount))
+    return split
 
 
 def invoice_rows(shipment: Shipment, raw: dict[str, Any]) -> list[InvoiceRow]:
@@ -435,8 +568,12 @@ def _pdf_line(row: InvoiceRow) -> InvoiceLine:
         unit_price_excl_tax=row.price,
         unit_price_incl_tax=money(row.price + row.tax / row.quantity),
         discount=row.discount,
-        tax_items=(TaxLine(type=TAX_TYPE, rate=line.tax_percent, amount=row.tax),),
+        tax_items=tuple(
+            TaxLine(type=head, rate=rate, amount=amount)
+            for head, rate, amount in tax_split(line, row.tax)
+        ),
         line_total=row.actual,
+        hsn=line.hsn_code,
     )
 
 
@@ -464,8 +601,33 @@ def invoice_doc(invoice: Invoice) -> InvoiceDoc:
     )
 
 
+HSN_BATCH = 100  # SKUs per catalog search (one query filter; pageSize stays under Magento's 300)
+
+
+def hsn_fill(order: Order) -> None:
+    """HSN codes of the order's lines from the product attribute MAGENTO_HSN_ATTRIBUTE (one
+    catalog search per order, when a line has none yet); Magento failing leaves them empty."""
+    lines = [line for line in order.lines.all() if not line.hsn_code]
+    if not lines or not settings.MAGENTO_HSN_ATTRIBUTE:
+        return
+    skus = sorted({line.sku for line in lines})
+    client = MagentoClient(order_id=order.pk)
+    found: dict[str, str] = {}
+    try:
+        for start in range(0, len(skus), HSN_BATCH):
+            batch = skus[start : start + HSN_BATCH]
+            found.update(client.product_attribute(batch, settings.MAGENTO_HSN_ATTRIBUTE))
+    except MagentoError as exc:
+        log.warning("HSN codes of order %s not read: %s", order.order_code, exc.message)
+        return
+    for line in lines:
+        if found.get(line.sku):
+            OrderLine.objects.filter(pk=line.pk).update(hsn_code=found[line.sku][:32])
+
+
 def invoice_document(invoice: Invoice) -> Document:
     """Render and store the invoice PDF (the same bytes again leave the stored one as it is)."""
+    hsn_fill(invoice.order)
     return docstore.document_store(
         kind=DocumentKind.INVOICE,
         key=invoice.shipment.shipment_code,

@@ -41,6 +41,7 @@ class LineData:
     tax_percent: Decimal
     tax_amount: Decimal
     row_total_incl_tax: Decimal
+    tax_breakup: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -61,7 +62,9 @@ def map_order(raw: dict[str, Any]) -> OrderData:
     """Everything the mirror keeps of one Magento order."""
     errors: list[str] = []
     notes: list[str] = []
-    lines = map_lines(raw.get("items") or [], errors, notes)
+    extension = raw.get("extension_attributes") or {}
+    taxes = item_taxes(extension.get("item_applied_taxes") or [])
+    lines = map_lines(raw.get("items") or [], errors, notes, taxes=taxes)
     fields = {
         "entity_id": int(raw["entity_id"]),
         "increment_id": str(raw["increment_id"]),
@@ -79,12 +82,92 @@ def map_order(raw: dict[str, Any]) -> OrderData:
         "payment_method": cut((raw.get("payment") or {}).get("method"), 64),
         "currency": cut(raw.get("order_currency_code"), 8),
         "grand_total": money(raw.get("grand_total")),
-        "shipping_incl_tax": money(raw.get("shipping_incl_tax", raw.get("shipping_amount"))),
+        "shipping_incl_tax": shipping_net(raw),
+        "amount_difference": amount_difference(raw, lines),
         "shipping_address": map_address(shipping_address_of(raw), raw),
         "billing_address": map_address(raw.get("billing_address") or {}, raw),
         "raw": raw,
     }
     return OrderData(fields=fields, lines=lines, errors=errors, notes=notes)
+
+
+# --- money (contract 8.2) -----------------------------------------------------------------------
+GST_HEADS = ("CGST", "SGST", "UTGST", "IGST", "CESS")
+# Amounts paid otherwise than through the gateway (Adobe Commerce, Amasty): payments, not discounts.
+PAYMENT_KEYS = {
+    "customer_balance_amount": "storeCredit",
+    "amstorecredit_amount": "storeCredit",
+    "gift_cards_amount": "giftCards",
+    "reward_currency_amount": "rewardPoints",
+}
+
+
+def shipping_net(raw: dict[str, Any]) -> Decimal:
+    """The order's tax-inclusive shipping after its shipping discount (never below 0)."""
+    if raw.get("shipping_incl_tax") is not None:
+        gross = money(raw.get("shipping_incl_tax"))
+    else:
+        gross = money(raw.get("shipping_amount")) + money(raw.get("shipping_tax_amount"))
+    return max(money(0), gross - money(raw.get("shipping_discount_amount")))
+
+
+def payments_of(raw: dict[str, Any]) -> dict[str, float]:
+    """Store credit, gift cards and reward points by kind (non-zero amounts only)."""
+    extension = raw.get("extension_attributes") or {}
+    paid: dict[str, Decimal] = {}
+    for key, kind in PAYMENT_KEYS.items():
+        amount = money(extension.get(key))
+        if amount:
+            paid[kind] = paid.get(kind, money(0)) + amount
+    return {kind: float(amount) for kind, amount in paid.items()}
+
+
+def amount_difference(raw: dict[str, Any], lines: list[LineData]) -> Decimal | None:
+    """Σ(sellingPricePerUnit × quantity) + shipping − discounts − (grand_total + payments) over
+    every priced line (virtual lines too: Magento's grand total has them); None when it adds up."""
+    total = sum(
+        (
+            line.price_incl_tax * line.quantities["qty_ordered"] - line.discount_total
+            for line in lines
+        ),
+        Decimal(0),
+    )
+    for item in raw.get("items") or []:
+        if not item.get("parent_item_id") and (
+            item.get("product_type") in NOT_SHIPPED_TYPES or item.get("is_virtual")
+        ):
+            total += money(item.get("row_total_incl_tax")) - money(item.get("discount_amount"))
+    total += shipping_net(raw)
+    paid = sum((Decimal(str(v)) for v in payments_of(raw).values()), Decimal(0))
+    difference = money(total - money(raw.get("grand_total")) - paid)
+    return difference or None
+
+
+def tax_head(title: str) -> str:
+    """A GST head from a tax title ("CGST 9%" -> "CGST"), else the title as Magento has it."""
+    first = (title.split() or [""])[0].upper()
+    return first if first in GST_HEADS else title.strip()
+
+
+def item_taxes(entries: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Magento's item_applied_taxes by item_id: [{"type", "rate", "amount"}] per product line."""
+    taxes: dict[int, list[dict[str, Any]]] = {}
+    for entry in entries:
+        if entry.get("type", "product") != "product" or not entry.get("item_id"):
+            continue
+        taxes[int(entry["item_id"])] = [
+            {
+                "type": tax_head(str(tax.get("title") or tax.get("code") or "")),
+                "rate": float(Decimal(str(tax.get("percent") or 0))),
+                "amount": float(money(tax.get("amount"))),
+            }
+            for tax in entry.get("applied_taxes") or []
+        ]
+    return taxes
+
+
+def is_gst(lines: list[Any]) -> bool:
+    return any(t["type"] in GST_HEADS for line in lines for t in line.tax_breakup or [])
 
 
 def shipping_address_of(raw: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +197,13 @@ def map_address(address: dict[str, Any], raw: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def map_lines(items: list[dict[str, Any]], errors: list[str], notes: list[str]) -> list[LineData]:
+def map_lines(
+    items: list[dict[str, Any]],
+    errors: list[str],
+    notes: list[str],
+    *,
+    taxes: dict[int, list[dict[str, Any]]] | None = None,
+) -> list[LineData]:
     children: dict[int, list[dict[str, Any]]] = {}
     for item in items:
         if item.get("parent_item_id"):
@@ -132,7 +221,30 @@ def map_lines(items: list[dict[str, Any]], errors: list[str], notes: list[str]) 
             lines += _bundle_lines(item, children.get(int(item["item_id"]), []), errors)
         else:
             lines.append(_line(item, item, int(item["item_id"]), errors))
+    for line in lines:
+        _attach_taxes(line, items, taxes or {})
     return lines
+
+
+def _attach_taxes(
+    line: LineData, items: list[dict[str, Any]], taxes: dict[int, list[dict[str, Any]]]
+) -> None:
+    """The line's applied taxes: its own item's, or its money source's (a configurable parent,
+    a fixed-price bundle parent, apportioned by the line's tax share)."""
+    own = taxes.get(line.item_id)
+    if own is not None:
+        line.tax_breakup = own
+        return
+    source = taxes.get(line.magento_item_id) or taxes.get(line.parent_item_id or 0)
+    if not source:
+        return
+    whole = sum((Decimal(str(t["amount"])) for t in source), Decimal(0))
+    if not whole:
+        return
+    share = line.tax_amount / whole
+    line.tax_breakup = [
+        {**t, "amount": float(money(Decimal(str(t["amount"])) * share))} for t in source
+    ]
 
 
 def _configurable_lines(
@@ -237,7 +349,8 @@ def outward_order(order: Any) -> dict[str, Any]:
     location = order.location_code or stores.get(str(order.store_id), settings.OMNI_LOCATION_CODE)
     location = location or None
     order_time = order.magento_created_at
-    return {
+    lines = list(order.lines.all())
+    body = {
         "orderCode": order.order_code,
         "orderTime": to_omni(order_time),
         "orderType": "SO",
@@ -252,16 +365,87 @@ def outward_order(order: Any) -> dict[str, Any]:
         "paymentMethod": "COD" if order.is_cod else "NCOD",
         "shippingAddress": order.shipping_address,
         "billingAddress": order.billing_address,
-        "orderItems": [outward_item(line) for line in order.lines.all()],
+        "orderItems": outward_items(lines),
         "orderCustomAttributes": {
             "currency": order.currency,
             "channelMetadata": {
                 "entityId": order.entity_id,
                 "status": order.magento_status,
                 "paymentMethod": order.payment_method,
+                **payments_of(order.raw or {}),
             },
         },
     }
+    if is_gst(lines):
+        body["taxBreakupForms"] = tax_breakup_forms(lines)
+    return body
+
+
+def tax_breakup_forms(lines: list[Any]) -> list[dict[str, Any]]:
+    """Omni's taxBreakupForms: one per SKU, taxes per unit by GST head."""
+    forms = []
+    for group in sku_groups(lines):
+        units = sum(line.qty_ordered for line in group) or 1
+        heads: dict[tuple[str, float], Decimal] = {}
+        for line in group:
+            for tax in line.tax_breakup or []:
+                key = (str(tax["type"]), float(tax["rate"]))
+                heads[key] = heads.get(key, Decimal(0)) + Decimal(str(tax["amount"]))
+        forms.append(
+            {
+                "channelSkuId": group[0].sku,
+                "baseSellingPricePerUnit": _per_unit(group, "price_excl_tax"),
+                "taxItemForms": [
+                    {"type": head, "rate": rate, "taxPerUnit": float(money(amount / units))}
+                    for (head, rate), amount in heads.items()
+                ],
+            }
+        )
+    return forms
+
+
+# --- one Omni item per SKU (contract 8.2) --------------------------------------------------------
+def sku_groups(lines: list[Any]) -> list[list[Any]]:
+    """The order's lines by SKU, in order of first appearance, each group oldest line first: Omni
+    gets one item per SKU, named by the group's first line (its orderItemCode)."""
+    groups: dict[str, list[Any]] = {}
+    for line in sorted(lines, key=lambda line: (line.position, line.item_id)):
+        groups.setdefault(line.sku, []).append(line)
+    return list(groups.values())
+
+
+def omni_item_codes(lines: list[Any]) -> dict[str, str]:
+    """SKU -> the orderItemCode Omni knows it by (the first line of the SKU)."""
+    return {group[0].sku: str(group[0].item_id) for group in sku_groups(lines)}
+
+
+def _per_unit(group: list[Any], field_name: str) -> float:
+    units = sum(line.qty_ordered for line in group)
+    if not units:
+        return float(getattr(group[0], field_name))
+    total = sum((getattr(line, field_name) * line.qty_ordered for line in group), Decimal(0))
+    return float(money(total / units))
+
+
+def outward_items(lines: list[Any]) -> list[dict[str, Any]]:
+    """Omni's orderItems: Magento lines of the same SKU become one item with the summed quantity
+    and unit amounts averaged over the units."""
+    items = []
+    for group in sku_groups(lines):
+        if len(group) == 1:
+            items.append(outward_item(group[0]))
+            continue
+        items.append(
+            {
+                "channelSkuCode": group[0].sku,
+                "orderItemCode": str(group[0].item_id),
+                "quantity": sum(line.qty_ordered for line in group),
+                "sellingPricePerUnit": _per_unit(group, "selling_price_per_unit"),
+                "channelDiscountPerUnit": _per_unit(group, "discount_per_unit"),
+                "shippingChargePerUnit": _per_unit(group, "shipping_charge_per_unit"),
+            }
+        )
+    return items
 
 
 def outward_item(line: Any) -> dict[str, Any]:
@@ -276,13 +460,17 @@ def outward_item(line: Any) -> dict[str, Any]:
 
 
 def cancellation_items(order: Any) -> list[dict[str, Any]]:
-    """Omni's Customer Cancellation items: absolute Magento qty_canceled per line."""
-    return [
-        {
-            "channelSkuCode": line.sku,
-            "orderItemCode": str(line.item_id),
-            "cancelledQuantity": line.qty_canceled,
-        }
-        for line in order.lines.all()
-        if line.qty_canceled
-    ]
+    """Omni's Customer Cancellation items: absolute Magento qty_canceled per Omni item (the
+    SKU's lines summed)."""
+    items = []
+    for group in sku_groups(list(order.lines.all())):
+        cancelled = sum(line.qty_canceled for line in group)
+        if cancelled:
+            items.append(
+                {
+                    "channelSkuCode": group[0].sku,
+                    "orderItemCode": str(group[0].item_id),
+                    "cancelledQuantity": cancelled,
+                }
+            )
+    return items

@@ -249,6 +249,7 @@ def line_values(src: mapping.LineData, position: int, shipping: Any) -> dict[str
         "shipping_charge_per_unit": shipping,
         "tax_percent": src.tax_percent,
         "tax_amount": src.tax_amount,
+        "tax_breakup": src.tax_breakup,
         "row_total_incl_tax": src.row_total_incl_tax,
     }
 

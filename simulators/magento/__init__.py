@@ -24,6 +24,11 @@ knob                           default      meaning
 ``msi_multi_source``           False        ship requires a known
                                             ``arguments.extension_attributes.source_code``
 ``source_codes``               {default}    known MSI sources
+``stocks``                     {1: [default]} MSI stocks: stock id -> source codes (``add_stock``)
+``stock_channels``             {base: 1}    website code -> stock id
+``order_stock_id``             1            the stock new orders reserve on
+``reservations_enabled``       True         MSI reservations; False: an order lowers the
+                                            legacy quantity (MSI modules disabled)
 ``state_change_history``       False        newer versions: empty history row on state change
 ``shuffle_ties``               False        rows equal on every sort key come back in random
                                             order (MySQL gives no tie order)
@@ -52,6 +57,7 @@ the Python mirrors of the REST actions (``invoice``, ``ship``, ``cancel``, ``hol
 Modules: ``simulator`` (the class: knobs, state, clock, routes, transport hooks) composed from
 per-concern mixins: ``auth`` (bearer, OAuth 1.0a, admin tokens, ACLs), ``search``
 (searchCriteria, ``fields=``), ``stock`` (catalog, legacy stock items, MSI source items),
+``msi`` (stocks, reservations, salable quantities),
 ``order_builder`` (``add_order``), ``payments`` (prepaid invoicing, invoice refunds, the courier
 extension, tracks, shipment e-mails), ``orders`` (read access, states, comments, hold, cancel) and
 ``documents`` (invoices, shipments with tracks, credit memos); ``items`` (quantities left to

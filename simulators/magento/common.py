@@ -26,6 +26,8 @@ ACL_CREDITMEMOS = "Magento_Sales::sales_creditmemo"
 ACL_STOCK = "Magento_Catalog::catalog_inventory"
 ACL_SOURCE_READ = "Magento_InventoryApi::source"
 ACL_SOURCE_SAVE = "Magento_InventoryApi::stock_source_item_assign"
+ACL_SALABLE = "Magento_InventoryApi::stock"
+ACL_PRODUCTS = "Magento_Catalog::products"
 
 MSG_NO_ROUTE = "Request does not match any route."
 MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."

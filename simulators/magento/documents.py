@@ -374,6 +374,7 @@ class DocumentsMixin:
             if lines:
                 raise MagentoError(400, SHIP_PREFIX + "\n".join(lines))
             source = self._ship_source(order, doc, source_code)
+            self._check_source_quantities(order, doc.qtys, source)
             shipment = self._register_shipment(order, doc, track_list, source, comment)
             self._after_shipment_saved(self.shipments[shipment])
             if notify:
@@ -445,6 +446,8 @@ class DocumentsMixin:
             lines.append(line)
             item["qty_shipped"] = num(float(item["qty_shipped"]) + qty)
             self._deduct_stock(item, qty, source)
+            if item["product_type"] == "simple":
+                self._compensate(order, item, qty, "shipment_created")
         shipment = {
             "billing_address_id": order["billing_address_id"],
             "created_at": now,
@@ -588,6 +591,8 @@ class DocumentsMixin:
             item["qty_refunded"] = num(float(item["qty_refunded"]) + qty)
             if item_id in return_to_stock:
                 self._deduct_stock(item, -qty, "default")
+            if item["product_type"] == "simple":
+                self._compensate(order, item, qty, "creditmemo_created")
             lines.append(line)
         left_shipping = float(order.get("shipping_invoiced") or 0) - float(
             order.get("shipping_refunded") or 0

@@ -65,6 +65,57 @@ def _sum_bundle_price(parent: dict[str, Any], children: Sequence[Mapping[str, An
     set_money(parent, row_total=row, row_total_incl_tax=row_incl, tax_amount=0)
 
 
+def _tax_heads(percent: float, gst: str | None) -> list[tuple[str, float]]:
+    if gst == "intra":
+        return [
+            (f"CGST {num(percent / 2)}%", percent / 2),
+            (f"SGST {num(percent / 2)}%", percent / 2),
+        ]
+    if gst == "inter":
+        return [(f"IGST {num(percent)}%", percent)]
+    return [("GST", percent)]
+
+
+def _applied_taxes(
+    order: Mapping[str, Any], gst: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Magento's ``applied_taxes`` (per rate) and ``item_applied_taxes`` (per taxed line); a
+    line's tax is split over the heads by rate, the last head taking the rest."""
+    totals: dict[str, dict[str, Any]] = {}
+    per_item = []
+    for item in order["items"]:
+        tax, percent = float(item.get("tax_amount") or 0), float(item.get("tax_percent") or 0)
+        if not tax or not percent or item["_dummy_invoice"]:
+            continue
+        heads = _tax_heads(percent, gst)
+        applied, left = [], tax
+        for n, (title, rate) in enumerate(heads):
+            amount = left if n == len(heads) - 1 else round(tax * rate / percent, 2)
+            left -= amount
+            applied.append(
+                {
+                    "code": title,
+                    "title": title,
+                    "percent": num(rate),
+                    "amount": num(round(amount, 2)),
+                    "base_amount": num(round(amount, 2)),
+                }
+            )
+            head = totals.setdefault(
+                title, {"code": title, "title": title, "percent": num(rate), "amount": 0.0}
+            )
+            head["amount"] = num(round(float(head["amount"]) + amount, 2))
+            head["base_amount"] = head["amount"]
+        per_item.append(
+            {
+                "type": "product",
+                "item_id": item["item_id"],
+                "applied_taxes": applied,
+            }
+        )
+    return list(totals.values()), per_item
+
+
 class OrderBuilderMixin:
     """MagentoSimulator's order builder (for tests)."""
 
@@ -93,6 +144,9 @@ class OrderBuilderMixin:
         store_id: int = 1,
         increment_id: str | None = None,
         extra: Mapping[str, Any] | None = None,
+        shipping_discount: float = 0.0,
+        payments: Mapping[str, float] | None = None,
+        gst: str | None = None,
     ) -> dict[str, Any]:
         """Create an order and return it in REST shape (as ``GET /V1/orders/{id}`` would).
 
@@ -112,6 +166,15 @@ class OrderBuilderMixin:
         ``state``/``status`` set the initial state (``holded`` remembers new/pending as the
         pre-hold state); ``discount`` is an order-level discount split over the lines;
         ``extra`` is merged into the order's top-level fields.
+
+        Real-shop money (contract 8.2): ``shipping_discount`` (``shipping_discount_amount``,
+        also inside the negative ``discount_amount``); ``payments`` are Adobe Commerce amounts
+        paid otherwise, reported in ``extension_attributes`` and taken off ``grand_total``
+        (``customer_balance_amount``, ``gift_cards_amount``, ``reward_currency_amount``,
+        ``amstorecredit_amount``); ``gst`` titles the applied taxes by Indian GST heads:
+        ``"intra"`` (``CGST 9%`` + ``SGST 9%`` for 18 %) or ``"inter"`` (``IGST 18%``); without
+        it a taxed order's applied tax is titled ``GST``. A line's ``hsn`` is stored on its
+        product (attribute ``hsn_code``).
         """
         with self.lock:
             order = self._new_order(
@@ -129,9 +192,11 @@ class OrderBuilderMixin:
             self._set_customer(order, customer, guest)
             self._set_addresses(order, address, billing_address)
             self._set_totals(order, shipping_amount, shipping_method, shipping_description)
+            self._set_real_shop_money(order, shipping_discount, payments or {}, gst)
             self._set_payment(order, payment_method)
             if extra:
                 order.update(extra)
+            self._reserve_order(order)
             self.orders[order["entity_id"]] = order
             return self._order_out(order)
 
@@ -241,6 +306,8 @@ class OrderBuilderMixin:
         sku = sku or str(spec["sku"])
         price = float(spec.get("price", 100))
         product = self._product(str(spec["sku"]), type=product_type, price=price)
+        if spec.get("hsn"):
+            product.setdefault("attributes", {})["hsn_code"] = str(spec["hsn"])
         qty = float(spec.get("qty", 1)) if qty is None else qty
         name = str(spec.get("name") or product["name"])
         item = self._base_item(
@@ -271,7 +338,9 @@ class OrderBuilderMixin:
         child_sku = str(spec["sku"])
         parent_sku = str(spec.get("parent_sku") or child_sku.split("-")[0])
         parent_product = self._product(parent_sku, type="configurable")
-        self._product(child_sku, price=float(spec.get("price", 100)))
+        child_product = self._product(child_sku, price=float(spec.get("price", 100)))
+        self.link_child(parent_sku, child_sku)
+        assert child_product is self.products[child_sku]
         parent = self._priced_item(
             order, spec, "configurable", ctx, sku=child_sku, product_id=parent_product["product_id"]
         )
@@ -423,6 +492,30 @@ class OrderBuilderMixin:
         if not order["is_virtual"]:
             order["shipping_description"] = description
             order["_shipping_method"] = method
+
+    def _set_real_shop_money(
+        self,
+        order: dict[str, Any],
+        shipping_discount: float,
+        payments: Mapping[str, float],
+        gst: str | None,
+    ) -> None:
+        grand = float(order["grand_total"])
+        if shipping_discount:
+            shipping_discount = min(shipping_discount, float(order["shipping_incl_tax"]))
+            set_money(order, shipping_discount_amount=shipping_discount)
+            add_money(order, discount_amount=-shipping_discount)
+            grand -= shipping_discount
+        extension: dict[str, Any] = {}
+        for key, amount in payments.items():
+            extension[key] = extension[f"base_{key}"] = num(round(float(amount), 2))
+            grand -= float(amount)
+        set_money(order, grand_total=max(0.0, grand), total_due=max(0.0, grand))
+        applied, per_item = _applied_taxes(order, gst)
+        if applied:
+            extension["applied_taxes"] = applied
+            extension["item_applied_taxes"] = per_item
+        order["_extension"] = extension
 
     def _set_payment(self, order: dict[str, Any], method: str) -> None:
         title = PAYMENT_TITLES.get(method, method)

@@ -127,7 +127,8 @@ class OrdersMixin:
                 **shipping,
             }
         out["extension_attributes"] = {
-            "shipping_assignments": [{"shipping": shipping, "items": items}]
+            **order.get("_extension", {}),
+            "shipping_assignments": [{"shipping": shipping, "items": items}],
         }
         return out
 
@@ -272,6 +273,8 @@ class OrdersMixin:
                 if qty > 0:
                     cancel_item(item, qty)
                     canceled[item["item_id"]] = qty
+                    if item["product_type"] == "simple":
+                        self._compensate(order, item, qty, "order_canceled")
             self._cancel_totals(order)
             paid = any(
                 float(i["qty_invoiced"]) > float(i["qty_refunded"]) and not i["_dummy_invoice"]

@@ -20,7 +20,9 @@ from simulators.magento.common import (
     ACL_HOLD,
     ACL_INVOICE,
     ACL_INVOICES,
+    ACL_PRODUCTS,
     ACL_REFUND,
+    ACL_SALABLE,
     ACL_SHIP,
     ACL_SHIPMENT,
     ACL_SOURCE_READ,
@@ -38,6 +40,7 @@ from simulators.magento.common import (
     _internal_error,
 )
 from simulators.magento.documents import DocumentsMixin
+from simulators.magento.msi import MsiMixin
 from simulators.magento.order_builder import OrderBuilderMixin
 from simulators.magento.orders import DEFAULT_STATE_STATUSES, OrdersMixin
 from simulators.magento.payments import OFFLINE_METHODS, PaymentsMixin
@@ -53,11 +56,28 @@ _ARRAY_TYPES = {
 }
 
 
+def _resolve_dots(path: str) -> str:
+    """Remove dot segments (RFC 3986 5.2.4), "%2E" counting as "."."""
+    out: list[str] = []
+    segments = path.split("/")
+    for segment in segments:
+        plain = re.sub("%2e", ".", segment, flags=re.IGNORECASE)
+        if plain == "..":
+            if len(out) > 1:
+                out.pop()
+        elif plain != ".":
+            out.append(segment)
+    if re.sub("%2e", ".", segments[-1], flags=re.IGNORECASE) in (".", ".."):
+        out.append("")
+    return "/".join(out)
+
+
 class MagentoSimulator(
     AuthMixin,
     SearchMixin,
     StockMixin,
     PaymentsMixin,
+    MsiMixin,
     OrderBuilderMixin,
     OrdersMixin,
     DocumentsMixin,
@@ -107,6 +127,7 @@ class MagentoSimulator(
         self.courier_title = "Delhivery"
         self.courier_code = "delhivery"
         self.courier_awb_prefix = "DLV"
+        self._init_msi()
         # state
         self.orders: dict[int, dict[str, Any]] = {}
         self.invoices: dict[int, dict[str, Any]] = {}
@@ -190,6 +211,7 @@ class MagentoSimulator(
         r("POST", rf"/V1/order/{_ID_RE}/refund", self._h_refund, acl=ACL_REFUND)
         r("GET", r"/V1/creditmemos", self._h_creditmemos, acl=ACL_CREDITMEMOS)
         r("GET", rf"/V1/creditmemo/{_ID_RE}", self._h_get_creditmemo, acl=ACL_CREDITMEMOS)
+        r("GET", r"/V1/products", self._h_products, acl=ACL_PRODUCTS)
         r("GET", r"/V1/stockItems/(?P<sku>[^/]+)", self._h_stock_item, acl=ACL_STOCK)
         r(
             "PUT",
@@ -199,8 +221,25 @@ class MagentoSimulator(
         )
         r("GET", r"/V1/inventory/source-items", self._h_source_items, acl=ACL_SOURCE_READ)
         r("POST", r"/V1/inventory/source-items", self._h_save_source_items, acl=ACL_SOURCE_SAVE)
+        r(
+            "GET",
+            r"/V1/inventory/get-product-salable-quantity/(?P<sku>[^/]+)/(?P<stock_id>[^/]+)",
+            self._h_salable_qty,
+            acl=ACL_SALABLE,
+        )
+        r(
+            "GET",
+            r"/V1/inventory/export-stock-salable-qty/(?P<type>[^/]+)/(?P<code>[^/]+)",
+            self._h_export_salable,
+            acl=ACL_SALABLE,
+        )
 
     def route_path(self, path: str) -> str | None:
+        # Like Magento behind its web server: an encoded "/" in a segment never routes, "." and
+        # ".." segments (also encoded) are resolved before routing.
+        if re.search(r"%2f|%5c", path, re.IGNORECASE):
+            return None
+        path = _resolve_dots(path)
         match = re.fullmatch(r"/rest(?:/(?P<store>[^/]+))?(?P<rest>/V1/.*)", path)
         if match is None:
             return None

@@ -60,6 +60,22 @@ def _source_item(sku: str, code: str, quantity: float) -> dict[str, Any]:
     }
 
 
+def _product_row(product: Mapping[str, Any]) -> dict[str, Any]:
+    attributes = product.get("attributes") or {}
+    return {
+        "id": product["product_id"],
+        "entity_id": product["product_id"],
+        "sku": product["sku"],
+        "name": product["name"],
+        "type_id": product["type"],
+        "price": product["price"],
+        "status": 1,
+        "custom_attributes": [
+            {"attribute_code": code, "value": value} for code, value in attributes.items()
+        ],
+    }
+
+
 def _is_number(value: Any) -> bool:
     try:
         float(value)
@@ -90,9 +106,11 @@ class StockMixin:
         price: float = 0.0,
         is_in_stock: bool | None = None,
         sources: Mapping[str, float] | None = None,
+        attributes: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Create or replace a product with a legacy stock item and MSI source items
-        (``sources`` maps source_code -> quantity; default: ``{"default": qty}``)."""
+        (``sources`` maps source_code -> quantity; default: ``{"default": qty}``);
+        ``attributes`` are custom attributes (e.g. ``{"hsn_code": "6109"}``)."""
         with self.lock:
             product_id = self._next_id("product")
             in_stock = qty > 0 if is_in_stock is None else is_in_stock
@@ -104,12 +122,48 @@ class StockMixin:
                 "price": price,
                 "stock": _stock_item(product_id, qty, in_stock),
                 "sources": {},
+                "attributes": dict(attributes or {}),
             }
             self.products[sku] = product
             for code, quantity in (sources if sources is not None else {"default": qty}).items():
                 self.source_codes.add(code)
                 product["sources"][code] = _source_item(sku, code, quantity)
             return product
+
+    def link_child(self, parent_sku: str, child_sku: str) -> None:
+        """Make ``child_sku`` a child of the configurable ``parent_sku``."""
+        with self.lock:
+            parent, child = self._product(parent_sku, type="configurable"), self._product(child_sku)
+            if child_sku not in parent.setdefault("children", []):
+                parent["children"].append(child_sku)
+            if parent_sku not in child.setdefault("parents", []):
+                child["parents"].append(parent_sku)
+
+    def is_salable(self, sku: str, stock_id: int = 1) -> bool:
+        """What the storefront shows: a simple SKU with salable units; a configurable parent
+        in stock (its own status) with a salable child."""
+        with self.lock:
+            product = self.products[sku]
+            if product["type"] != "configurable":
+                return float(self.salable_qty(sku, stock_id)) > 0
+            children = product.get("children") or []
+            return bool(product["stock"]["is_in_stock"]) and any(
+                self.is_salable(child, stock_id) for child in children
+            )
+
+    def _parents_follow(self, product: dict[str, Any]) -> None:
+        """A configurable parent goes out of stock when its last child does, but does not come
+        back when a child is restocked through the API (magento/inventory#3358)."""
+        for parent_sku in product.get("parents") or []:
+            parent = self.products.get(parent_sku)
+            if parent is None:
+                continue
+            children = [
+                self.products[c] for c in parent.get("children") or [] if c in self.products
+            ]
+            if not any(int(s["status"]) == 1 for c in children for s in c["sources"].values()):
+                parent["stock"]["is_in_stock"] = False
+                parent["stock"]["stock_status_changed_auto"] = 1
 
     def _product(self, sku: str, *, type: str = "simple", price: float = 0.0) -> dict[str, Any]:
         product = self.products.get(sku)
@@ -129,6 +183,8 @@ class StockMixin:
         if code == "default":
             stock = product["stock"]
             stock["qty"], stock["is_in_stock"] = num(quantity), bool(status)
+        if not status:
+            self._parents_follow(product)
 
     def _set_legacy(self, product: dict[str, Any], changes: Mapping[str, Any]) -> None:
         stock = product["stock"]
@@ -137,6 +193,9 @@ class StockMixin:
                 stock[key] = value
         if "qty" in changes:
             stock["qty"] = num(parse_number(changes["qty"]))
+        if product["type"] == "configurable":  # a composite's status is set, never computed
+            stock["is_in_stock"] = bool(stock["is_in_stock"])
+            return
         if stock["qty"] <= stock["min_qty"] and not stock["backorders"]:
             stock["is_in_stock"], stock["stock_status_changed_auto"] = False, 1
         elif "is_in_stock" not in changes and stock["stock_status_changed_auto"]:
@@ -147,6 +206,8 @@ class StockMixin:
                 "default", _source_item(product["sku"], "default", 0)
             )
             source["quantity"], source["status"] = stock["qty"], int(stock["is_in_stock"])
+        if not stock["is_in_stock"]:
+            self._parents_follow(product)
 
     def _deduct_stock(self, item: Mapping[str, Any], qty: float, source: str) -> None:
         """Source deduction on shipment (negative ``qty`` puts units back)."""
@@ -161,6 +222,12 @@ class StockMixin:
         self._set_source_qty(product, source, left, status)
 
     # -- REST handlers: stock ------------------------------------------------------------------
+
+    def _h_products(self, req: RecordedRequest) -> SimResponse:
+        """``GET /V1/products?searchCriteria…`` (a catalog search; SKUs travel in the query)."""
+        rows = [_product_row(p) for p in self.products.values()]
+        columns = {"sku", "id", "entity_id", "name", "type_id", "price"}
+        return self._search_response(req, rows, _copy, columns)
 
     def _product_or_404(self, raw_sku: str) -> dict[str, Any]:
         sku = unquote(raw_sku)

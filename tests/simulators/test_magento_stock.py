@@ -11,8 +11,8 @@ from tests.support.simulators import REST, search
 def test_it_reads_a_stock_item_and_answers_404_for_unknown_skus(
     magento: MagentoSimulator, client: requests.Session
 ) -> None:
-    magento.add_product("KURTA BLUE/M", qty=7)
-    item = client.get(f"{REST}/stockItems/KURTA%20BLUE%2FM").json()
+    magento.add_product("KURTA BLUE Ü", qty=7)
+    item = client.get(f"{REST}/stockItems/KURTA%20BLUE%20%C3%9C").json()
     assert (item["qty"], item["is_in_stock"], item["stock_id"]) == (7, True, 1)
     assert item["low_stock_date"] is None
     missing = client.get(f"{REST}/stockItems/NOPE")

@@ -70,3 +70,19 @@ def test_it_adds_random_orders_over_time(
     assert [o["entity_id"] for o in client.get(f"{REST}/orders", params=newer).json()["items"]] == [
         2
     ]
+
+
+def test_the_samples_carry_real_shop_money_and_limits(magento: MagentoSimulator) -> None:
+    seed_magento(magento, 300)
+    orders = [magento.get_order(i) for i in sorted(magento.orders)]
+    titles = {
+        t["title"] for o in orders for t in o["extension_attributes"].get("applied_taxes", [])
+    }
+    assert {"CGST 9%", "SGST 9%", "IGST 18%"} <= titles
+    assert len(orders[4]["items"]) == 25
+    assert any(float(o.get("shipping_discount_amount") or 0) for o in orders)
+    paid = {k for o in orders for k in o["extension_attributes"] if k.endswith("_amount")}
+    assert {"customer_balance_amount", "gift_cards_amount", "reward_currency_amount"} <= paid
+    skus = {i["sku"] for o in orders for i in o["items"]}
+    assert {"KURTA/SET-M", "SCHAL ÜBER XL"} <= skus
+    assert magento.products["TEE-RED-M"]["attributes"] == {"hsn_code": "6109"}

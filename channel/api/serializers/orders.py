@@ -42,6 +42,21 @@ class ChannelMetadata(serializers.Serializer):
     entityId = serializers.IntegerField()
     status = out_text()
     paymentMethod = out_text()
+    storeCredit = NumberField(required=False, help_text="Paid with store credit (8.2).")
+    giftCards = NumberField(required=False, help_text="Paid with gift cards.")
+    rewardPoints = NumberField(required=False, help_text="Paid with reward points.")
+
+
+class TaxItemForm(serializers.Serializer):
+    type = serializers.CharField(help_text="GST head: CGST, SGST, UTGST, IGST or CESS.")
+    rate = NumberField()
+    taxPerUnit = NumberField()
+
+
+class TaxBreakupForm(serializers.Serializer):
+    channelSkuId = serializers.CharField()
+    baseSellingPricePerUnit = NumberField(help_text="Without tax, before discount.")
+    taxItemForms = TaxItemForm(many=True)
 
 
 class OrderCustomAttributes(serializers.Serializer):
@@ -68,6 +83,9 @@ class OutwardOrder(serializers.Serializer):
     billingAddress = stored(Address)()
     orderItems = OutwardOrderItem(many=True)
     orderCustomAttributes = OrderCustomAttributes()
+    taxBreakupForms = TaxBreakupForm(
+        many=True, required=False, help_text="Only when Magento's taxes are GST heads (8.2)."
+    )
 
 
 class OrderDetail(OutwardOrder):

@@ -146,6 +146,7 @@ def test_it_lists_the_outward_order_fields_of_the_contract(schema: dict[str, Any
         "billingAddress",
         "orderItems",
         "orderCustomAttributes",
+        "taxBreakupForms",
     ]
     assert fields(schema, "Address") == [
         "name",

@@ -43,7 +43,7 @@ def push(location: str, received_at, *lines: tuple[str, int]) -> inventory.PushR
     )
 
 
-def level(sku: str, location: str = "") -> StockLevel:
+def level(sku: str, location: str = "WH1") -> StockLevel:
     return StockLevel.objects.get(sku=sku, location_code=location)
 
 
@@ -60,7 +60,7 @@ def test_it_writes_a_location_wise_push_to_magento_and_lists_the_skus(api, magen
 
 def test_it_keeps_the_ledger_of_what_omni_sent_and_magento_accepted(api, magento_sim) -> None:
     put_inventory(api, location_body("WH1", ("SKU-1", 40)))
-    row = level("SKU-1")  # legacy Magento has one stock: the ledger slot is not per location
+    row = level("SKU-1")  # the ledger is per location, also for legacy Magento
     assert (row.quantity, row.omni_location_code, row.state) == (40, "WH1", StockState.SYNCED)
     assert row.magento_quantity == 40 and row.magento_version == row.received_at
     assert row.magento_accepted_at is not None and row.pending_difference == 0
@@ -86,7 +86,7 @@ def test_it_takes_the_consolidated_quantity_from_a_consolidated_push(api, magent
     response = put_inventory(api, body)
     assert response.json() == {"successList": ["SKU-1"], "failureList": []}
     assert stock_of(magento_sim, "SKU-1") == (36, True)
-    assert level("SKU-1").omni_location_code == ""
+    assert level("SKU-1", "").omni_location_code == ""
 
 
 def test_it_records_magento_calls_made_on_worker_threads(api, magento_sim) -> None:
@@ -327,11 +327,15 @@ def test_a_newer_push_during_an_older_write_is_written_again_after_it(magento_si
     )
 
 
-def test_legacy_mode_versions_one_row_per_sku_whichever_location_sent_it(magento_sim) -> None:
-    push("WH1", at(2), ("SKU-1", 7))
-    push("WH2", at(1), ("SKU-1", 3))
-    assert StockLevel.objects.count() == 1
-    assert stock_of(magento_sim, "SKU-1") == (7, True)
+def test_legacy_mode_writes_the_sum_over_locations(magento_sim) -> None:
+    push("WH1", at(1), ("SKU-1", 10))
+    push("WH2", at(2), ("SKU-1", 5))
+    assert StockLevel.objects.count() == 2
+    assert stock_of(magento_sim, "SKU-1") == (15, True)
+    assert magento_sim.salable_qty("SKU-1") == 15
+    push("WH1", at(3), ("SKU-1", 0))
+    assert stock_of(magento_sim, "SKU-1") == (5, True)
+    assert level("SKU-1", "WH2").written_quantity == 15
 
 
 # --- MSI ------------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_concurrent_ledger_writes_keep_the_newest_quantity_of_every_row() -> Non
         )
 
     assert run_together([record(v) for v in versions]) == []
-    rows = StockLevel.objects.filter(location_code="")
+    rows = StockLevel.objects.filter(location_code="WH1")
     assert rows.count() == 40
     assert set(rows.values_list("quantity", flat=True)) == {24}
     assert {r.received_at for r in rows} == {at(24)}

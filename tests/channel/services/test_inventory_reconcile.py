@@ -34,14 +34,14 @@ def push(location: str, *lines: tuple[str, int], received_at=None) -> inventory.
     )
 
 
-def level(sku: str, location: str = "") -> StockLevel:
+def level(sku: str, location: str = "WH1") -> StockLevel:
     return StockLevel.objects.get(sku=sku, location_code=location)
 
 
 # --- reconciliation -------------------------------------------------------------------------------
 def test_it_stores_the_drift_between_omni_and_magento_on_the_ledger(magento_sim) -> None:
     push("WH1", ("SKU-1", 40), ("SKU-2", 5))
-    magento_sim.set_stock("SKU-1", 38)  # a customer ordered two since
+    magento_sim.add_order([{"sku": "SKU-1", "qty": 2}])  # reserved; Omni does not know it yet
     report = inventory.stock_reconcile()
     assert (report.checked, report.drifted, report.missing, report.errors) == (2, ["SKU-1"], [], [])
     one, two = level("SKU-1"), level("SKU-2")
@@ -71,7 +71,7 @@ def test_it_reports_a_sku_that_is_gone_from_magento(magento_sim) -> None:
 def test_it_reconciles_msi_source_items_in_batches(magento_sim, settings) -> None:
     settings.MAGENTO_STOCK_MODE = "msi"
     settings.MAGENTO_SOURCE_MAP = {"WH1": "wh1"}
-    magento_sim.source_codes.add("wh1")
+    magento_sim.add_stock(1, ["default", "wh1"], website="base")
     magento_sim.input_limiting = True  # default pageSize 20: the client asks for a full page
     skus = [f"M-{n:02d}" for n in range(30)]
     for sku in skus:
@@ -84,9 +84,10 @@ def test_it_reconciles_msi_source_items_in_batches(magento_sim, settings) -> Non
     assert level("M-07", "WH1").drift == -1
 
 
-def test_it_keeps_going_when_magento_fails_for_one_sku(magento_sim) -> None:
+def test_it_keeps_going_when_magento_fails_for_one_batch(magento_sim, monkeypatch) -> None:
+    monkeypatch.setattr(inventory, "RECONCILE_BATCH", 1)
     push("WH1", ("SKU-1", 4), ("SKU-2", 5))
-    magento_sim.inject("GET", r"/V1/stockItems/SKU-1", "status", times=1, status=503)
+    magento_sim.inject("GET", r"export-stock-salable-qty", "status", times=1, status=503)
     report = inventory.stock_reconcile()
     assert report.checked == 1 and len(report.errors) == 1
     assert level("SKU-2").observed_quantity == 5 and level("SKU-1").observed_at is None
