@@ -302,6 +302,12 @@ DOCUMENT_URL_TTL_SECONDS = env_int("DOCUMENT_URL_TTL_SECONDS", 86400, minimum=1)
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "").rstrip("/")
 AWB_LOW_STOCK_THRESHOLD = env_int("AWB_LOW_STOCK_THRESHOLD", 500, minimum=0)  # AWBs left
 HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 300, minimum=1)
+# Admin lists at millions of rows: counted exactly up to this many rows, estimated past it.
+ADMIN_EXACT_COUNT_LIMIT = env_int("ADMIN_EXACT_COUNT_LIMIT", 10000, minimum=1)
+# A search through a relation (e.g. orders with a SKU) lists at most this many, newest first.
+ADMIN_SEARCH_MATCH_LIMIT = env_int("ADMIN_SEARCH_MATCH_LIMIT", 10000, minimum=1)
+# The dashboard's "orders by lifecycle step" counts orders created in the last N days.
+DASHBOARD_ORDER_DAYS = env_int("DASHBOARD_ORDER_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import AuditEvent, CallRecord, Operation, Order, OrderLine
 from returns import services
 from returns.models import CODE_LENGTH, ReturnItem, ReturnOrder, ReturnState, ReturnType
@@ -83,7 +85,7 @@ class _UnitCount(TypedDict):
 
 
 @admin.register(ReturnOrder)
-class ReturnOrderAdmin(SimpleHistoryAdmin):
+class ReturnOrderAdmin(ScaleAdminMixin, IndexedSearchMixin, SimpleHistoryAdmin):
     list_display = (
         "return_order_code",
         "order",
@@ -95,7 +97,7 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
         "created_at",
         "short_error",
     )
-    list_filter = ("state", "order_type", AgeFilter, "location_code")
+    list_filter = ("state", "order_type", AgeFilter, ("location_code", RecentValuesFilter))
     search_fields = (
         "=return_order_code",
         "=items__item_code",
@@ -104,9 +106,9 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
         "=awb_number",
     )
     list_select_related = ("order",)
+    list_keep = ("last_error",)
     inlines = [ReturnItemInline]
     actions = ["replay_selected", "submit_drafts"]
-    show_full_result_count = False
     fieldsets = (
         (
             None,
@@ -132,13 +134,10 @@ class ReturnOrderAdmin(SimpleHistoryAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnOrder]:
-        return super().get_queryset(request).annotate(unit_count=Count("items"))
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        queryset, _ = super().get_search_results(request, queryset, search_term)
-        return queryset.distinct(), False
+        # Counted per listed return (a subquery), not by grouping every item of every return.
+        items = ReturnItem.objects.filter(return_order=OuterRef("pk")).order_by()
+        count = items.values("return_order").annotate(n=Count("pk")).values("n")
+        return super().get_queryset(request).annotate(unit_count=Coalesce(Subquery(count), 0))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         every = [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]

@@ -6,11 +6,12 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin.base import ReadOnlyMixin
+from channel.admin.scale import IndexedSearchMixin, ScaleAdminMixin
 from channel.models import Invoice
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class InvoiceAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     list_display = (
         "shipment",
         "order",
@@ -31,4 +32,3 @@ class InvoiceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
     )
     list_select_related = ("order", "shipment")
     readonly_fields = [f.name for f in Invoice._meta.fields]
-    show_full_result_count = False

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from channel.admin.base import ReadOnlyMixin
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import (
     ErrorClass,
     FlowState,
@@ -27,7 +28,7 @@ class OperationAttemptInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Operation)
-class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OperationAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "kind",
@@ -40,13 +41,13 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "created_at",
         "short_error",
     )
-    list_filter = ("state", "kind", "error_class", "created_at")
-    search_fields = ("=order__order_code", "target", "idempotency_key", "last_error")
+    list_filter = ("state", ("kind", RecentValuesFilter), "error_class", "created_at")
+    search_fields = ("=order__order_code", "=target", "=idempotency_key")
     list_select_related = ("order",)
     readonly_fields = [f.name for f in Operation._meta.fields]
     inlines = [OperationAttemptInline]
     actions = ["replay_selected", "replay_all_of_class", "cancel_selected"]
-    show_full_result_count = False
+    list_keep = ("last_error",)
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("channel.replay_operation")

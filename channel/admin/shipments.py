@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channel.admin import extensions
 from channel.admin.base import pdf_response
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import (
     Courier,
     Shipment,
@@ -59,7 +60,7 @@ class AssignAwbForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SimpleHistoryAdmin):
+class ShipmentAdmin(ScaleAdminMixin, IndexedSearchMixin, SimpleHistoryAdmin):
     list_display = (
         "shipment_code",
         "shipment_id",
@@ -72,7 +73,13 @@ class ShipmentAdmin(SimpleHistoryAdmin):
         "manifest",
         "created_at",
     )
-    list_filter = ("state", "awb_source", "location_code", "transporter", "created_at")
+    list_filter = (
+        "state",
+        "awb_source",
+        ("location_code", RecentValuesFilter),
+        ("transporter", RecentValuesFilter),
+        "created_at",
+    )
     search_fields = (
         "=shipment_code",
         "=shipment_id",
@@ -87,8 +94,6 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     @property
     def actions(self) -> list[Any]:  # other apps add theirs (channel.admin.extensions)
         return ["allocate_awbs", *extensions.shipment_actions]
-
-    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

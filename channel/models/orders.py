@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -69,6 +70,8 @@ class Order(models.Model):
             models.Index(fields=["magento_created_at", "order_code"], name="order_created_idx"),
             # GET /api/omni/orders/cancelled: filter by update time among cancelled orders.
             models.Index(fields=["magento_updated_at"], name="order_updated_idx"),
+            # Support finds an order by the customer's phone number (admin search).
+            models.Index(KeyTextTransform("phone", "shipping_address"), name="order_phone_idx"),
         ]
 
     def __str__(self) -> str:

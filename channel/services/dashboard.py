@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
@@ -96,12 +97,16 @@ def flows() -> list[Row]:
 
 
 def lifecycle() -> list[Row]:
-    counts = dict(Order.objects.values_list("lifecycle").annotate(Count("id")))
+    """Orders created in the last DASHBOARD_ORDER_DAYS days by step (all orders: a full scan)."""
+    since = timezone.now() - timedelta(days=settings.DASHBOARD_ORDER_DAYS)
+    recent = Order.objects.filter(magento_created_at__gte=since).order_by()
+    counts = dict(recent.values_list("lifecycle").annotate(Count("id")))
+    day = f"{since:%Y-%m-%d}"
     return [
         Row(
             choice.label,
             counts.get(choice.value, 0),
-            _changelist("order", lifecycle__exact=choice.value),
+            _changelist("order", lifecycle__exact=choice.value, magento_created_at__gte=day),
         )
         for choice in OrderLifecycle
     ]
@@ -114,5 +119,6 @@ def dashboard_context() -> dict[str, Any]:
             "failures": failures(),
             "flows": flows(),
             "lifecycle": lifecycle(),
+            "lifecycle_days": settings.DASHBOARD_ORDER_DAYS,
         }
     }
