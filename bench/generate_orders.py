@@ -161,7 +161,7 @@ SELECT
     o.customer_name, o.is_guest, o.payment_method, o.currency, o.grand_total,
     o.shipping_incl_tax,
     jsonb_set(o.shipping_address, '{phone}',
-              to_jsonb('9' || lpad(((o.n * 7919) %% 1000000000)::text, 9, '0'))),
+              to_jsonb('9' || lpad(((o.n::bigint * 7919) %% 1000000000)::text, 9, '0'))),
     o.billing_address, o.location_code, o.lifecycle, o.acknowledged_at + o.d,
     o.pushed_to_omni_at + o.d, o.data_errors, o.notes, o.raw, o.fetched_at,
     o.magento_created_at + o.d + interval '1 minute', o.magento_updated_at + o.d

@@ -188,7 +188,14 @@ def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
             continue
         matches = model._default_manager.filter(**{lookup: value}).order_by("-pk")
         through.update(matches.values_list("pk", flat=True)[:limit])
-    return own | Q(pk__in=sorted(through)) if through else own
+    if not through:
+        return own
+    # Ids only, and their range: with `a = t OR id IN (…)`, or a long id list alone, PostgreSQL
+    # walks the primary key from the newest row testing each one against the list, which for a
+    # manifest of a year ago means every newer row.
+    newest = model._default_manager.filter(own).order_by("-pk").values_list("pk", flat=True)
+    ids = sorted(through.union(newest[:limit]))
+    return Q(pk__in=ids, pk__gte=ids[0], pk__lte=ids[-1])
 
 
 def _lookup(spec: str) -> str:

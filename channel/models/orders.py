@@ -70,6 +70,10 @@ class Order(models.Model):
             models.Index(fields=["magento_created_at", "order_code"], name="order_created_idx"),
             # GET /api/omni/orders/cancelled: filter by update time among cancelled orders.
             models.Index(fields=["magento_updated_at"], name="order_updated_idx"),
+            # The dashboard counts the orders of the last days by step (an index-only scan).
+            models.Index(
+                fields=["magento_created_at", "lifecycle"], name="order_created_lifecycle_idx"
+            ),
             # Support finds an order by the customer's phone number (admin search).
             models.Index(KeyTextTransform("phone", "shipping_address"), name="order_phone_idx"),
         ]

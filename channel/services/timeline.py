@@ -41,7 +41,8 @@ def _admin_url(obj: Model) -> str:
 
 
 def _calls(order: Order) -> Iterable[Entry]:
-    for call in CallRecord.objects.filter(order=order).order_by("-created_at")[:LIMIT]:
+    calls = CallRecord.objects.filter(order=order).defer("request_body", "response_body")
+    for call in calls.order_by("-created_at")[:LIMIT]:
         inbound = call.direction == "in"
         yield Entry(
             at=call.created_at,
@@ -55,7 +56,8 @@ def _calls(order: Order) -> Iterable[Entry]:
 
 
 def _operations(order: Order) -> Iterable[Entry]:
-    operations = list(Operation.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+    mine = Operation.objects.filter(order=order).defer("payload", "result")
+    operations = list(mine.order_by("-created_at")[:LIMIT])
     for op in operations:
         yield Entry(
             at=op.created_at,
@@ -79,7 +81,9 @@ def _operations(order: Order) -> Iterable[Entry]:
 
 
 def _events(order: Order) -> Iterable[Entry]:
-    for event in AuditEvent.objects.filter(order=order).order_by("-created_at")[:LIMIT]:
+    for event in (
+        AuditEvent.objects.filter(order=order).defer("data").order_by("-created_at")[:LIMIT]
+    ):
         yield Entry(
             at=event.created_at,
             kind="event",
