@@ -24,10 +24,11 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -627,14 +628,13 @@ def stock_reconcile(
 def _observe(
     client: MagentoClient, rows: list[StockLevel], report: ReconcileReport
 ) -> dict[int, int | None]:
+    reads = [partial(magento_quantity, client, row.sku, None) for row in rows]
     observed: dict[int, int | None] = {}
-    for row in rows:
-        try:
-            found = magento_quantity(client, row.sku, None)
-        except MagentoNotFound:
+    for row, found in zip(rows, _read_in_parallel(reads), strict=True):
+        if isinstance(found, MagentoNotFound):
             found = None
-        except MagentoError as exc:
-            report.errors.append(f"{row.sku}: {exc.message}")
+        elif isinstance(found, MagentoError):
+            report.errors.append(f"{row.sku}: {found.message}")
             continue
         observed[row.pk] = None if found is None else found[0]
     return observed
@@ -650,22 +650,52 @@ def _observe_msi(
             report.errors.append(f"{row.sku}: location {row.location_code} has no Magento source")
         else:
             by_source[source].append(row)
+    batches = [
+        (source, group[start : start + 50])
+        for source, group in by_source.items()
+        for start in range(0, len(group), 50)
+    ]
+    reads = [
+        partial(client.search_source_items, [r.sku for r in batch], source)
+        for source, batch in batches
+    ]
     observed: dict[int, int | None] = {}
-    for source, group in by_source.items():
-        for start in range(0, len(group), 50):
-            batch = group[start : start + 50]
-            try:
-                items = client.search_source_items([r.sku for r in batch], source)
-            except MagentoError as exc:
-                report.errors.append(f"source {source}: {exc.message}")
-                continue
-            quantities = {
-                item.get("sku"): _as_int(item.get("quantity"))
-                for item in items
-                if item.get("source_code") == source
-            }
-            observed.update({r.pk: quantities.get(r.sku) for r in batch})
+    for (source, batch), items in zip(batches, _read_in_parallel(reads), strict=True):
+        if isinstance(items, MagentoError):
+            report.errors.append(f"source {source}: {items.message}")
+            continue
+        quantities = {
+            item.get("sku"): _as_int(item.get("quantity"))
+            for item in items
+            if item.get("source_code") == source
+        }
+        observed.update({r.pk: quantities.get(r.sku) for r in batch})
     return observed
+
+
+def _read_in_parallel(reads: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Magento reads INVENTORY_CONCURRENCY at a time, as the push writes (a catalog of 50,000
+    SKUs is 50,000 reads in legacy mode); each result is the read's value or the MagentoError
+    it raised. The threads do not touch the database: their call records are saved here."""
+
+    def run(read: Callable[[], Any]) -> tuple[Any, list[CallRecord]]:
+        try:
+            with http.deferred_records() as records:
+                try:
+                    value = read()
+                except MagentoError as exc:
+                    value = exc
+            return value, records
+        finally:
+            connections.close_all()  # a no-op unless something in this thread opened one
+
+    if not reads:
+        return []
+    workers = min(settings.INVENTORY_CONCURRENCY, len(reads))
+    with ThreadPoolExecutor(workers, thread_name_prefix="reconcile") as pool:
+        results = list(pool.map(run, reads))
+    http.save_records([record for _, records in results for record in records])
+    return [value for value, _ in results]
 
 
 def _note_reconciliation(report: ReconcileReport) -> None:
