@@ -608,19 +608,24 @@ def stock_reconcile(
         _observe_msi(client, rows, report) if msi_enabled() else _observe(client, rows, report)
     )
     now = timezone.now()
+    by_quantity: dict[int | None, list[int]] = defaultdict(list)
     for row in rows:
         if row.pk not in observed:
             continue
         quantity = observed[row.pk]
-        drift = None if quantity is None else Value(quantity) - F("quantity")
-        StockLevel.objects.filter(pk=row.pk).update(
-            observed_quantity=quantity, observed_at=now, drift=drift
-        )
+        by_quantity[quantity].append(row.pk)
         report.checked += 1
         if quantity is None:
             report.missing.append(row.sku)
         elif quantity != row.quantity:
             report.drifted.append(row.sku)
+    # One UPDATE per observed quantity (not per row: a catalog is tens of thousands of rows).
+    for quantity, pks in by_quantity.items():
+        drift = None if quantity is None else Value(quantity) - F("quantity")
+        for start in range(0, len(pks), 500):
+            StockLevel.objects.filter(pk__in=pks[start : start + 500]).update(
+                observed_quantity=quantity, observed_at=now, drift=drift
+            )
     _note_reconciliation(report)
     return report
 
@@ -644,8 +649,9 @@ def _observe_msi(
     client: MagentoClient, rows: list[StockLevel], report: ReconcileReport
 ) -> dict[int, int | None]:
     by_source: dict[str, list[StockLevel]] = defaultdict(list)
+    sources = {code: source_for(code) for code in {row.location_code for row in rows}}
     for row in rows:
-        source = source_for(row.location_code)
+        source = sources[row.location_code]
         if source is None:
             report.errors.append(f"{row.sku}: location {row.location_code} has no Magento source")
         else:
