@@ -60,6 +60,7 @@ from simulators.base import serve  # noqa: E402
 from simulators.magento import MagentoSimulator  # noqa: E402
 
 TOKEN = "bench-integration-token"
+FAILURES: list[int] = []  # SKUs a timed push answered in its failureList
 
 
 def run_fake_magento(
@@ -114,8 +115,10 @@ def measure(client: Client, skus: list[str], runs: int, first_run: int, batch: i
     times = []
     for run in range(first_run + 1, first_run + 1 + runs):
         elapsed, body = push_once(client, skus, run, batch)
-        if body["failureList"]:
-            raise SystemExit(f"{len(body['failureList'])} SKU(s) failed: {body['failureList'][:5]}")
+        if body["failureList"]:  # e.g. late: written by the background retry instead
+            failed = body["failureList"]
+            print(f"  {len(failed)} SKU(s) in failureList: {failed[:5]}", flush=True)
+            FAILURES.append(len(failed))
         times.append(elapsed)
     return times
 
@@ -220,7 +223,7 @@ def main() -> int:
                 ok = reconcile(args.skus, "msi", args.latency) and ok
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of the proxy's side (this process): {rss:.0f} MB (goal ≤ 300 MB)")
-        ok = ok and rss <= 300
+        ok = ok and rss <= 300 and not FAILURES
     finally:
         parent.send("stop")
         fake.join(timeout=10)

@@ -46,6 +46,8 @@ def terms() -> dict[str, str]:
     assert order is not None
     shipment = Shipment.objects.filter(order=order).first()
     line = OrderLine.objects.filter(order=order).order_by("position").first()
+    if line is None:  # a virtual order: a SKU of a neighbour
+        line = OrderLine.objects.filter(order_id__lte=order.pk).order_by("-order_id").first()
     manifest = Manifest.objects.filter(items__shipment=shipment).first() if shipment else None
     found = {
         "order code": order.order_code,
