@@ -42,13 +42,18 @@ class EstimatedCountPaginator(Paginator):
         if not isinstance(queryset, QuerySet):
             return super().count
         limit = settings.ADMIN_EXACT_COUNT_LIMIT
+        postgresql = _is_postgresql(queryset)
         whole_table = not queryset.query.where
-        if not (whole_table and _is_postgresql(queryset)):
-            exact = queryset.order_by()[: limit + 1].count()
-            if exact <= limit:
-                return exact
+        if whole_table and postgresql:
+            estimate = _table_estimate(queryset)
+            if estimate > limit:  # a big table: no need to count the first rows
+                self.count_is_estimate = True
+                return estimate
+        exact = queryset.order_by()[: limit + 1].count()
+        if exact <= limit:
+            return exact
         self.count_is_estimate = True
-        if not _is_postgresql(queryset):
+        if not postgresql:
             return limit + 1  # SQLite has no estimate: "more than N"
         estimate = _table_estimate(queryset) if whole_table else _plan_estimate(queryset)
         return max(estimate, limit + 1)
