@@ -134,11 +134,25 @@ class RecentValuesFilter(admin.AllValuesFieldListFilter):
         field_path: str,
     ) -> None:
         super().__init__(field, request, params, model, model_admin, field_path)
-        newest = model._default_manager.order_by("-pk").values_list(field_path, flat=True)
-        values = set(newest[:RECENT_ROWS])
+        values = set(_recent_values(request, model, model_admin)[field_path])
         selected: list[Any] = list(self.lookup_val or [])
         values.update(_typed(field, value) for value in selected)
         self.lookup_choices = sorted(values, key=lambda v: (v is None, str(v)))  # type: ignore[assignment]
+
+
+def _recent_values(request: HttpRequest, model: type[Model], model_admin: Any) -> dict[str, list]:
+    """The values of every RecentValuesFilter column of the list, in one query per request."""
+    memo: dict[str, dict[str, list]] = request.__dict__.setdefault("_recent_values", {})
+    label = model._meta.label
+    if label not in memo:
+        paths = [
+            spec[0]
+            for spec in model_admin.list_filter
+            if isinstance(spec, tuple) and spec[1] is RecentValuesFilter
+        ]
+        rows = list(model._default_manager.order_by("-pk").values_list(*paths)[:RECENT_ROWS])
+        memo[label] = {path: [row[n] for row in rows] for n, path in enumerate(paths)}
+    return memo[label]
 
 
 def _typed(field: Any, value: Any) -> Any:
@@ -181,7 +195,7 @@ class IndexedSearchMixin:
 
 def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
     """One Q matching any of ``conditions``; lookups through relations are resolved to ids first."""
-    own, through = Q(pk__in=[]), set[Any]()
+    own, members = Q(pk__in=[]), []
     limit = settings.ADMIN_SEARCH_MATCH_LIMIT
     for condition in conditions:
         if isinstance(condition, Q):
@@ -191,8 +205,12 @@ def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
         if "__" not in lookup.rsplit("__", 1)[0]:
             own |= Q((lookup, value))
             continue
-        matches = model._default_manager.filter(**{lookup: value}).order_by("-pk")
-        through.update(matches.values_list("pk", flat=True)[:limit])
+        matches = model._default_manager.filter(**{lookup: value}).order_by()
+        members.append(matches.values_list("pk", flat=True))
+    through: set[Any] = set()
+    if members:  # one query: UNION ALL of the lookups through relations
+        union = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+        through.update(union.order_by("-pk")[:limit])
     if not through:
         return own
     # Ids only, and their range: with `a = t OR id IN (…)`, or a long id list alone, PostgreSQL
