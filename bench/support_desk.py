@@ -11,8 +11,9 @@ Run it against a database filled by ``bench/generate_orders.py --related`` (Post
 The search terms are taken from the data (an order in the middle of the range: neither the newest
 page nor the oldest); ``--baseline`` prints each page's ratio to an earlier run (e.g. at 10,000
 orders). Exits 1 when a page's p95 is over ``--goal-ms`` (300) or, with a baseline, over
-``--goal-ratio`` (1.5) times its baseline p95 (pages under 50 ms at both sizes are not held to
-the ratio: a few milliseconds of noise are not growth).
+``--goal-ratio`` (1.5) times its baseline median (pages whose median is under 50 ms are not held
+to the ratio: a few milliseconds of noise are not growth). The ratio compares medians: on a shared
+machine a p95 of 20 requests is one unlucky request.
 """
 
 from __future__ import annotations
@@ -193,10 +194,10 @@ def main() -> int:
         p95 = common.percentile_ms(times, 95)
         median = common.median_ms(times)
         results[name] = {"p95": p95, "median": median, "cpu": cpu}
-        base = baseline.get(name, {}).get("p95")
-        ratio = p95 / base if base else None
+        base = baseline.get(name, {}).get("median")
+        ratio = median / base if base else None
         late = p95 > args.goal_ms
-        grown = ratio is not None and ratio > args.goal_ratio and p95 > RATIO_FLOOR_MS
+        grown = ratio is not None and ratio > args.goal_ratio and median > RATIO_FLOOR_MS
         ok = ok and not late and not grown
         mark = " TOO SLOW" if late else " GREW" if grown else ""
         shown = f"{ratio:6.2f}" if ratio is not None else "     -"

@@ -305,7 +305,7 @@ HEALTH_MAX_HEARTBEAT_AGE_SECONDS = env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 3
 # Admin lists at millions of rows: counted exactly up to this many rows, estimated past it.
 ADMIN_EXACT_COUNT_LIMIT = env_int("ADMIN_EXACT_COUNT_LIMIT", 10000, minimum=1)
 # A search through a relation (e.g. orders with a SKU) lists at most this many, newest first.
-ADMIN_SEARCH_MATCH_LIMIT = env_int("ADMIN_SEARCH_MATCH_LIMIT", 10000, minimum=1)
+ADMIN_SEARCH_MATCH_LIMIT = env_int("ADMIN_SEARCH_MATCH_LIMIT", 1000, minimum=1)
 # The dashboard's "orders by lifecycle step" counts orders created in the last N days.
 DASHBOARD_ORDER_DAYS = env_int("DASHBOARD_ORDER_DAYS", 30, minimum=1)
 

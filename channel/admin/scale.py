@@ -49,7 +49,9 @@ class EstimatedCountPaginator(Paginator):
             if estimate > limit:  # a big table: no need to count the first rows
                 self.count_is_estimate = True
                 return estimate
-        exact = queryset.order_by()[: limit + 1].count()
+        # In the list's order (newest first): the first rows found are the page's, and a filter on
+        # recent rows (the last 7 days) does not read the whole table from its oldest row.
+        exact = queryset[: limit + 1].count()
         if exact <= limit:
             return exact
         self.count_is_estimate = True
