@@ -23,7 +23,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import BinaryField, JSONField, Model, Q, QuerySet, TextField
+from django.db.models import BinaryField, F, JSONField, Model, Q, QuerySet, TextField
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -207,12 +207,11 @@ def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
         if "__" not in lookup.rsplit("__", 1)[0]:
             own |= Q((lookup, value))
             continue
-        matches = model._default_manager.filter(**{lookup: value}).order_by()
-        members.append(matches.values_list("pk", flat=True))
+        members.append(_through(model, lookup, value))
     through: set[Any] = set()
     if members:  # one query: UNION ALL of the lookups through relations
         union = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
-        through.update(union.order_by("-pk")[:limit])
+        through.update(union.order_by("-match_id")[:limit])
     if not through:
         return own
     # Ids only, and their range: with `a = t OR id IN (…)`, or a long id list alone, PostgreSQL
@@ -221,6 +220,22 @@ def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
     newest = model._default_manager.filter(own).order_by("-pk").values_list("pk", flat=True)
     ids = sorted(through.union(newest[:limit]))
     return Q(pk__in=ids, pk__gte=ids[0], pk__lte=ids[-1])
+
+
+def _through(model: type[Model], lookup: str, value: Any) -> QuerySet:
+    """The ids of ``model`` rows matching ``lookup`` through a relation. Through a reverse
+    foreign key (an order's lines, shipments, returns) the related table's own column is read
+    (``SELECT order_id FROM channel_orderline WHERE sku = …``): no join with the big table."""
+    first, rest = lookup.split("__", 1)
+    field = model._meta.get_field(first)
+    related_model: Any = field.related_model
+    if field.one_to_many and related_model is not None:
+        related = related_model._default_manager.filter(**{rest: value})
+        column = field.field.attname  # type: ignore[union-attr]
+    else:
+        related, column = model._default_manager.filter(**{lookup: value}), "pk"
+    # One name for every member of the UNION, to sort it by.
+    return related.order_by().annotate(match_id=F(column)).values_list("match_id", flat=True)
 
 
 def _lookup(spec: str) -> str:

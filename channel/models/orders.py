@@ -115,7 +115,7 @@ class OrderLine(models.Model):
     )
     parent_item_id = models.BigIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
-    sku = models.CharField(max_length=255, db_index=True)
+    sku = models.CharField(max_length=255)
     name = models.CharField(max_length=255, blank=True)
     product_type = models.CharField(max_length=32)
     qty_ordered = models.PositiveIntegerField()
@@ -136,6 +136,11 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["order_id", "position"]
+        indexes = [
+            # The orders with a SKU, newest first (admin search): an index-only scan, however
+            # many orders have it.
+            models.Index(fields=["sku", "order_id"], name="line_sku_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.item_id} {self.sku}"

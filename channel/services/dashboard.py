@@ -100,7 +100,8 @@ def lifecycle() -> list[Row]:
     """Orders created in the last DASHBOARD_ORDER_DAYS days by step (all orders: a full scan)."""
     since = timezone.now() - timedelta(days=settings.DASHBOARD_ORDER_DAYS)
     recent = Order.objects.filter(magento_created_at__gte=since).order_by()
-    counts = dict(recent.values_list("lifecycle").annotate(Count("id")))
+    # COUNT(*), not COUNT(id): the count is then an index-only scan of (created, lifecycle).
+    counts = dict(recent.values("lifecycle").annotate(n=Count("*")).values_list("lifecycle", "n"))
     day = f"{since:%Y-%m-%d}"
     return [
         Row(

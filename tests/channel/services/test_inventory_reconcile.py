@@ -52,9 +52,7 @@ def test_it_stores_the_drift_between_omni_and_magento_on_the_ledger(magento_sim)
     assert event.data == {"checked": 2, "drifted": ["SKU-1"], "missing": [], "errors": []}
 
 
-def test_it_reads_magento_on_several_threads_and_records_every_read(
-    magento_sim, settings
-) -> None:
+def test_it_reads_magento_on_several_threads_and_records_every_read(magento_sim, settings) -> None:
     """A catalog of 50,000 SKUs is 50,000 reads in legacy mode: they run
     INVENTORY_CONCURRENCY at a time, as the push's writes do, and each read has its record."""
     import threading
