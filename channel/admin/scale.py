@@ -209,6 +209,10 @@ def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
             continue
         members.append(_through(model, lookup, value))
     through: set[Any] = set()
+    if connections[model._default_manager.db].features.supports_slicing_ordering_in_compound:
+        # Each member newest first and cut (PostgreSQL): a SKU in 200,000 orders is then the
+        # first 1,000 entries of an index, not a sort of 200,000 ids.
+        members = [member.order_by("-match_id")[:limit] for member in members]
     if members:  # one query: UNION ALL of the lookups through relations
         union = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
         through.update(union.order_by("-match_id")[:limit])

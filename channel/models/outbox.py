@@ -89,6 +89,8 @@ class Operation(models.Model):
     class Meta:
         permissions = [("replay_operation", "Can replay or cancel operations")]
         indexes = [
+            # Admin: the operations of the last days (the created-at filter).
+            models.Index(fields=["created_at"], name="op_created_idx"),
             # The sweeper: due operations, oldest first.
             models.Index(fields=["state", "next_attempt_at"], name="op_due_idx"),
             # The order timeline and "has failed operations".
