@@ -213,8 +213,11 @@ def indexed_match(model: type[Model], conditions: list[Condition]) -> Q:
         # Each member newest first and cut (PostgreSQL): a SKU in 200,000 orders is then the
         # first 1,000 entries of an index, not a sort of 200,000 ids.
         members = [member.order_by("-match_id")[:limit] for member in members]
-    if members:  # one query: UNION ALL of the lookups through relations
-        union = members[0].union(*members[1:], all=True) if len(members) > 1 else members[0]
+    if len(members) == 1:
+        only = members[0]
+        through.update(only if only.query.is_sliced else only.order_by("-match_id")[:limit])
+    elif members:  # one query: UNION ALL of the lookups through relations
+        union = members[0].union(*members[1:], all=True)
         through.update(union.order_by("-match_id")[:limit])
     if not through:
         return own
