@@ -59,7 +59,8 @@ def test_the_paginator_counts_exactly_below_the_limit_without_a_full_count(setti
     with CaptureQueriesContext(connection) as queries:
         assert paginator.count == 3
     assert not paginator.count_is_estimate
-    assert "LIMIT 101" in queries[0]["sql"]
+    # PostgreSQL first reads the table's estimate (3 rows: below the limit, so it counts).
+    assert any("LIMIT 101" in query["sql"] for query in queries)
 
 
 @pytest.mark.parametrize(
