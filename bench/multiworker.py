@@ -13,7 +13,9 @@ wall time, orders/s, operations per process, Omni's answer times. Exits 1 when i
         [--redis-url redis://127.0.0.1:6379/13] [--q-workers 3]
 
 The database of --database-url is dropped and created again (its name must start with
-proxy_bench). Without --redis-url the workers use the ORM broker (the database).
+proxy_bench or bench_). `--omni-latency 0.2` makes every push wait 200 ms at Omni (goal 5 of
+issue 20: 4 worker processes against 2). Without --redis-url the workers use the ORM broker
+(the database).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def parse() -> argparse.Namespace:
         "--database-url", default="postgres://postgres@127.0.0.1:5432/proxy_bench_multiworker"
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument(
+        "--omni-latency", type=float, default=0.0, help="seconds the fake Omni takes per call"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (seconds)")
     return parser.parse_args()
@@ -67,6 +72,7 @@ def main() -> int:
         cluster_name=f"bench-{uuid.uuid4().hex[:8]}",
         extra={"Q_WORKERS": args.q_workers},
     )
+    stage.fakes.omni.latency_seconds = args.omni_latency
     try:
         up = time.monotonic() - started
         drive = flows.drive(
@@ -88,7 +94,8 @@ def main() -> int:
     print(
         f"{args.webs} web (gunicorn, 2 workers × 4 threads) + {args.workers} worker (qcluster, "
         f"Q_WORKERS={args.q_workers}) processes, PostgreSQL + {broker}; Omni: {args.threads} "
-        f"calls at once; processes up in {up:.1f} s; logs in {log_dir}"
+        f"calls at once; fake Omni answers in {args.omni_latency * 1000:.0f} ms; "
+        f"processes up in {up:.1f} s; logs in {log_dir}"
     )
     print(
         f"{args.orders} orders: {drive.seconds:.1f} s from the first order in Magento to the "

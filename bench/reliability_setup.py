@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-SCRATCH_PREFIX = "proxy_bench"
+SCRATCH_PREFIX = ("proxy_bench", "bench_")
 
 
 def fresh_database(url: str) -> None:
@@ -24,7 +24,7 @@ def fresh_database(url: str) -> None:
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if not name.startswith(SCRATCH_PREFIX):
-        raise SystemExit(f"refusing to wipe {name!r}: use a database named {SCRATCH_PREFIX}*")
+        raise SystemExit(f"refusing to wipe {name!r}: its name must start with {SCRATCH_PREFIX}")
     server = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -419,6 +419,13 @@ RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 365, minimum=0)
 RETENTION_IDEMPOTENCY_DAYS = env_int("RETENTION_IDEMPOTENCY_DAYS", 30, minimum=0)
 RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 1000, minimum=1)  # rows per statement
 
+# Admin lists at millions of rows: counted exactly up to this many rows, estimated past it.
+ADMIN_EXACT_COUNT_LIMIT = env_int("ADMIN_EXACT_COUNT_LIMIT", 10000, minimum=1)
+# A search through a relation (e.g. orders with a SKU) lists at most this many, newest first.
+ADMIN_SEARCH_MATCH_LIMIT = env_int("ADMIN_SEARCH_MATCH_LIMIT", 1000, minimum=1)
+# The dashboard's "orders by lifecycle step" counts orders created in the last N days.
+DASHBOARD_ORDER_DAYS = env_int("DASHBOARD_ORDER_DAYS", 30, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

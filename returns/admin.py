@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from channel.admin.base import HistoryAdmin
 from channel.admin.display import ReadableHistoryMixin
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import Order, OrderLine
 from channel.services import timeline
 from returns import services
@@ -84,7 +86,7 @@ class _UnitCount(TypedDict):
 
 
 @admin.register(ReturnOrder)
-class ReturnOrderAdmin(ReadableHistoryMixin, HistoryAdmin):
+class ReturnOrderAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "return_order_code",
         "order",
@@ -96,7 +98,7 @@ class ReturnOrderAdmin(ReadableHistoryMixin, HistoryAdmin):
         "created_at",
         "short_error",
     )
-    list_filter = ("state", "order_type", AgeFilter, "location_code")
+    list_filter = ("state", "order_type", AgeFilter, ("location_code", RecentValuesFilter))
     search_fields = (
         "=return_order_code",
         "=items__item_code",
@@ -105,9 +107,9 @@ class ReturnOrderAdmin(ReadableHistoryMixin, HistoryAdmin):
         "=awb_number",
     )
     list_select_related = ("order",)
+    list_keep = ("last_error",)
     inlines = [ReturnItemInline]
     actions = ["replay_selected", "submit_drafts"]
-    show_full_result_count = False
     fieldsets = (
         (
             None,
@@ -133,13 +135,10 @@ class ReturnOrderAdmin(ReadableHistoryMixin, HistoryAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnOrder]:
-        return super().get_queryset(request).annotate(unit_count=Count("items"))
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        queryset, _ = super().get_search_results(request, queryset, search_term)
-        return queryset.distinct(), False
+        # Counted per listed return (a subquery), not by grouping every item of every return.
+        items = ReturnItem.objects.filter(return_order=OuterRef("pk")).order_by()
+        count = items.values("return_order").annotate(n=Count("pk")).values("n")
+        return super().get_queryset(request).annotate(unit_count=Coalesce(Subquery(count), 0))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         every = [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]

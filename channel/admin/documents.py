@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from channel.admin.base import ReadOnlyMixin, user_may
+from channel.admin.scale import IndexedSearchMixin, ScaleAdminMixin
 from channel.models import (
     Document,
 )
@@ -15,7 +16,7 @@ from channel.services.documents import document_links_revoke, signed_path
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DocumentAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("kind", "key", "order", "size", "updated_at", "download")
     list_filter = ("kind",)
     search_fields = ("=key", "=order__order_code")

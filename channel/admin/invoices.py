@@ -6,11 +6,14 @@ from django.contrib import admin
 
 from channel.admin.base import HistoryAdmin, ReadOnlyMixin
 from channel.admin.display import ReadableHistoryMixin, admin_link, readable, short_text
+from channel.admin.scale import IndexedSearchMixin, ScaleAdminMixin
 from channel.models import Invoice
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
+class InvoiceAdmin(
+    ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin
+):
     list_display = (
         "shipment",
         "order_link",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import In
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
@@ -16,6 +19,7 @@ from channel.admin.base import HistoryAdmin, ReadOnlyMixin
 from channel.admin.display import ReadableHistoryMixin, json_field, readable
 from channel.admin.order_inlines import ORDER_INLINES
 from channel.admin.refunds import CreditMemoInline
+from channel.admin.scale import Condition, IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import (
     CreditMemo,
     CreditMemoState,
@@ -113,8 +117,20 @@ class AmountsDifferFilter(admin.SimpleListFilter):
         return queryset
 
 
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{6,19}$")
+
+
+def phone_variants(term: str) -> list[str]:
+    """The ways a phone number may have been typed into Magento (Indian numbers first)."""
+    digits = re.sub(r"[^0-9]", "", term)
+    last10 = digits[-10:]
+    return sorted({term, digits, last10, f"+91{last10}", f"+91 {last10}", f"0{last10}"})
+
+
 @admin.register(Order)
-class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
+class OrderAdmin(
+    ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin
+):
     list_display = (
         "order_code",
         "entity_id",
@@ -132,20 +148,21 @@ class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
         "lifecycle",
         NewOrdersFilter,
         "not_sent_reason",
-        "magento_state",
-        "magento_status",
-        "location_code",
-        "payment_method",
+        ("magento_state", RecentValuesFilter),
+        ("magento_status", RecentValuesFilter),
+        ("location_code", RecentValuesFilter),
+        ("payment_method", RecentValuesFilter),
         AmountsDifferFilter,
         "magento_created_at",
         RefundFailedFilter,
     )
-    # Any code support staff may have in hand finds the order.
+    # Any code support staff may have in hand finds the order (see search_conditions).
     search_fields = (
         "=order_code",
         "=increment_id",
         "=entity_id",
-        "customer_email",
+        "=customer_email",
+        "=shipping_address__phone",
         "=lines__sku",
         "=shipments__awb_number",
         "=shipments__shipment_code",
@@ -154,7 +171,6 @@ class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
         "=returns__return_order_code",
         "=returns__awb_number",
     )
-    date_hierarchy = "magento_created_at"
     inlines = [OrderLineInline]
     readonly_fields = readable(
         [f.name for f in Order._meta.fields],
@@ -255,8 +271,29 @@ class OrderAdmin(ReadableHistoryMixin, ReadOnlyMixin, HistoryAdmin):
         """Support staff (who may replay operations), not auditors."""
         return request.user.has_perm("channel.replay_operation")
 
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        queryset, _ = super().get_search_results(request, queryset, search_term)
-        return queryset.distinct(), False
+    def search_conditions(self, term: str) -> list[Condition]:
+        """Exact lookups on indexed columns, chosen by the term's shape: an e-mail is only an
+        e-mail, a number may also be an entity id, a shipment id or a phone number."""
+        if "@" in term:
+            return [("customer_email__in", sorted({term, term.lower()}))]
+        codes = sorted({term, term.upper()})
+        conditions: list[Condition] = [
+            ("order_code__in", codes),
+            ("increment_id__in", codes),
+            ("lines__sku__in", codes),
+            ("shipments__awb_number__in", codes),
+            ("shipments__shipment_code__in", codes),
+            ("shipments__manifest_item__manifest__manifest_code__in", codes),
+            ("returns__return_order_code__in", codes),
+            ("returns__awb_number__in", codes),
+        ]
+        if term.isdigit() and len(term) <= 18:
+            conditions += [
+                ("increment_id__exact", term.zfill(9)),  # "12345" for Magento's 000012345
+                ("entity_id__exact", int(term)),
+                ("shipments__shipment_id__exact", int(term)),
+            ]
+        if PHONE.match(term):
+            phone = KeyTextTransform("phone", "shipping_address")
+            conditions.append(Q(In(phone, phone_variants(term))))
+        return conditions

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from channel.admin.base import ReadOnlyMixin
 from channel.admin.display import admin_link, readable, short_text, target_link, target_url
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import (
     ErrorClass,
     FlowState,
@@ -34,7 +35,7 @@ class OperationAttemptInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Operation)
-class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OperationAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     # Fits 1280 px: the error is cut (whole on hover and on the operation's page).
     list_display = (
         "id",
@@ -47,17 +48,16 @@ class OperationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "short_error",
         "calls_link",
     )
-    list_filter = ("state", "kind", "error_class", "created_at")
-    search_fields = ("=order__order_code", "target", "idempotency_key", "last_error")
+    list_filter = ("state", ("kind", RecentValuesFilter), "error_class", "created_at")
+    search_fields = ("=order__order_code", "=target", "=idempotency_key")
     list_select_related = ("order",)
-    list_per_page = 50
     readonly_fields = readable(
         [f.name for f in Operation._meta.fields], as_json=("payload", "result")
     )
     exclude = ("payload", "result")  # shown readably (readonly_fields)
     inlines = [OperationAttemptInline]
     actions = ["replay_selected", "replay_all_of_class", "cancel_selected"]
-    show_full_result_count = False
+    list_keep = ("last_error",)
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("channel.replay_operation")

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from channel.admin.base import ReadOnlyMixin
 from channel.admin.display import admin_link, readable
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import (
     AuditEvent,
     CallRecord,
@@ -13,7 +14,7 @@ from channel.models import (
 
 
 @admin.register(CallRecord)
-class CallRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CallRecordAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "direction",
@@ -25,15 +26,19 @@ class CallRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "order_link",
         "operation_link",
     )
-    list_filter = ("direction", "system", "status", "created_at")
-    search_fields = ("path", "=order__order_code")
+    list_filter = (
+        "direction",
+        ("system", RecentValuesFilter),
+        ("status", RecentValuesFilter),
+        "created_at",
+    )
+    # A path from its start (e.g. /api/omni/orders/000012345), or the calls of an order.
+    search_fields = ("^path", "=order__order_code", "=order__increment_id")
     list_select_related = ("order", "operation")
     readonly_fields = readable(
         [f.name for f in CallRecord._meta.fields], as_json=("request_body", "response_body")
     )
     exclude = ("request_body", "response_body")  # shown readably (readonly_fields)
-    date_hierarchy = "created_at"
-    show_full_result_count = False
 
     @admin.display(description="order", ordering="order")
     def order_link(self, obj: CallRecord) -> str:
@@ -45,10 +50,10 @@ class CallRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AuditEventAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "actor", "order", "subject", "message")
-    list_filter = ("action", "actor", "created_at")
-    search_fields = ("=order__order_code", "subject", "message")
+    list_filter = (("action", RecentValuesFilter), ("actor", RecentValuesFilter), "created_at")
+    search_fields = ("=order__order_code", "=order__increment_id", "=subject")
     list_select_related = ("order",)
     readonly_fields = readable([f.name for f in AuditEvent._meta.fields], as_json=("data",))
     exclude = ("data",)

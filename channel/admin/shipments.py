@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from channel.admin import extensions
 from channel.admin.base import HistoryAdmin, pdf_response, user_may
 from channel.admin.display import ReadableHistoryMixin, admin_link, readable
+from channel.admin.scale import IndexedSearchMixin, RecentValuesFilter, ScaleAdminMixin
 from channel.models import (
     Courier,
     Shipment,
@@ -60,7 +61,7 @@ class AssignAwbForm(forms.Form):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ReadableHistoryMixin, HistoryAdmin):
+class ShipmentAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin, HistoryAdmin):
     list_display = (
         "shipment_code",
         "shipment_id",
@@ -72,7 +73,13 @@ class ShipmentAdmin(ReadableHistoryMixin, HistoryAdmin):
         "manifest",
         "created_at",
     )  # fits 1280 px; the AWB's source is a filter and on the shipment's page
-    list_filter = ("state", "awb_source", "location_code", "transporter", "created_at")
+    list_filter = (
+        "state",
+        "awb_source",
+        ("location_code", RecentValuesFilter),
+        ("transporter", RecentValuesFilter),
+        "created_at",
+    )
     search_fields = (
         "=shipment_code",
         "=shipment_id",
@@ -91,8 +98,6 @@ class ShipmentAdmin(ReadableHistoryMixin, HistoryAdmin):
     @property
     def actions(self) -> list[Any]:  # other apps add theirs (channel.admin.extensions)
         return ["allocate_awbs", *extensions.shipment_actions]
-
-    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from channel.admin.base import HistoryAdmin, pdf_response
 from channel.admin.display import ReadableHistoryMixin
+from channel.admin.scale import IndexedSearchMixin, ScaleAdminMixin
 from channel.models import (
     AwbSeries,
     Courier,
@@ -261,7 +263,7 @@ class ManifestItemInline(admin.TabularInline):
 
 
 @admin.register(Manifest)
-class ManifestAdmin(admin.ModelAdmin):
+class ManifestAdmin(ScaleAdminMixin, IndexedSearchMixin, admin.ModelAdmin):
     list_display = (
         "manifest_code",
         "manifest_id",
@@ -293,13 +295,11 @@ class ManifestAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Manifest]:
-        return super().get_queryset(request).annotate(shipment_count=Count("items"))
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        queryset, _ = super().get_search_results(request, queryset, search_term)
-        return queryset.distinct(), False
+        # Counted per listed manifest (a subquery), not by grouping every item of every manifest.
+        items = ManifestItem.objects.filter(manifest=OuterRef("pk")).order_by()
+        count = items.values("manifest").annotate(n=Count("pk")).values("n")
+        shipments = Coalesce(Subquery(count), 0)
+        return super().get_queryset(request).annotate(shipment_count=shipments)
 
     @admin.display(description="shipments", ordering="shipment_count")
     def shipments(self, obj: Manifest) -> int:

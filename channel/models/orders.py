@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -100,6 +101,12 @@ class Order(models.Model):
             models.Index(fields=["magento_created_at", "order_code"], name="order_created_idx"),
             # GET /api/omni/orders/cancelled: filter by update time among cancelled orders.
             models.Index(fields=["magento_updated_at"], name="order_updated_idx"),
+            # The dashboard counts the orders of the last days by step (an index-only scan).
+            models.Index(
+                fields=["magento_created_at", "lifecycle"], name="order_created_lifecycle_idx"
+            ),
+            # Support finds an order by the customer's phone number (admin search).
+            models.Index(KeyTextTransform("phone", "shipping_address"), name="order_phone_idx"),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +146,7 @@ class OrderLine(models.Model):
     )
     parent_item_id = models.BigIntegerField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
-    sku = models.CharField(max_length=255, db_index=True)
+    sku = models.CharField(max_length=255)
     name = models.CharField(max_length=255, blank=True)
     product_type = models.CharField(max_length=32)
     qty_ordered = models.PositiveIntegerField()
@@ -164,6 +171,11 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["order_id", "position"]
+        indexes = [
+            # The orders with a SKU, newest first (admin search): an index-only scan, however
+            # many orders have it.
+            models.Index(fields=["sku", "order_id"], name="line_sku_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}/{self.item_id} {self.sku}"

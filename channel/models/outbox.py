@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from channel.models.orders import Order
@@ -91,10 +92,18 @@ class Operation(models.Model):
     class Meta:
         permissions = [("replay_operation", "Can replay or cancel operations")]
         indexes = [
+            # Admin: the operations of the last days (the created-at filter).
+            models.Index(fields=["created_at"], name="op_created_idx"),
             # The sweeper: due operations, oldest first.
             models.Index(fields=["state", "next_attempt_at"], name="op_due_idx"),
             # The order timeline and "has failed operations".
             models.Index(fields=["order", "state"], name="op_order_idx"),
+            # A return's or a SKU's operations (timelines, admin search by target).
+            models.Index(fields=["target"], name="op_target_idx", condition=~Q(target="")),
+            # Admin: failed operations by error class (few among millions).
+            models.Index(
+                fields=["error_class"], name="op_error_class_idx", condition=~Q(error_class="")
+            ),
         ]
 
     def __str__(self) -> str:

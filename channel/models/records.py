@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -71,6 +72,15 @@ class CallRecord(models.Model):
         indexes = [
             # The order timeline: calls of one order, newest first.
             models.Index(fields=["order", "-created_at"], name="call_order_idx"),
+            # Admin: a path from its start (LIKE 'prefix%' needs the pattern operator class on
+            # PostgreSQL; other databases ignore it).
+            models.Index(fields=["path"], name="call_path_idx", opclasses=["varchar_pattern_ops"]),
+            # Admin: the calls that failed or got no answer (few among millions).
+            models.Index(
+                fields=["status"],
+                name="call_failed_idx",
+                condition=Q(status__gte=400) | Q(status__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +101,11 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["order", "-created_at"], name="event_order_idx")]
+        indexes = [
+            models.Index(fields=["order", "-created_at"], name="event_order_idx"),
+            # A return's or a shipment's timeline (and the admin search by subject).
+            models.Index(fields=["subject"], name="event_subject_idx", condition=~Q(subject="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor}"

@@ -28,10 +28,11 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -801,19 +802,24 @@ def stock_reconcile(
     observed = _observe_salable(client, skus, report)
     expected = omni_totals(skus)
     now = timezone.now()
+    by_observation: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
     for row in rows:
         if row.sku not in observed:
             continue
         quantity = observed[row.sku]
         drift = None if quantity is None else quantity - expected.get(row.sku, 0)
-        StockLevel.objects.filter(pk=row.pk).update(
-            observed_quantity=quantity, observed_at=now, drift=drift
-        )
+        by_observation[(quantity, drift)].append(row.pk)
         report.checked += 1
         if quantity is None and row.sku not in report.missing:
             report.missing.append(row.sku)
         elif drift and row.sku not in report.drifted:
             report.drifted.append(row.sku)
+    # One UPDATE per observation (not per row: a catalog is tens of thousands of rows).
+    for (quantity, drift), pks in by_observation.items():
+        for start in range(0, len(pks), 500):
+            StockLevel.objects.filter(pk__in=pks[start : start + 500]).update(
+                observed_quantity=quantity, observed_at=now, drift=drift
+            )
     _note_reconciliation(report)
     return report
 
@@ -836,17 +842,47 @@ def _observe_salable(
     client: MagentoClient, skus: list[str], report: ReconcileReport
 ) -> dict[str, int | None]:
     """Magento's salable quantity per SKU (None: Magento has none), read in batches through
-    export-stock-salable-qty for MAGENTO_SALES_CHANNEL; a failed batch is reported and skipped."""
+    export-stock-salable-qty for MAGENTO_SALES_CHANNEL, INVENTORY_CONCURRENCY batches at a time;
+    a failed batch is reported and skipped."""
+    batches = [
+        skus[start : start + RECONCILE_BATCH] for start in range(0, len(skus), RECONCILE_BATCH)
+    ]
+    reads = [
+        partial(client.salable_quantities, batch, settings.MAGENTO_SALES_CHANNEL)
+        for batch in batches
+    ]
     observed: dict[str, int | None] = {}
-    for start in range(0, len(skus), RECONCILE_BATCH):
-        batch = skus[start : start + RECONCILE_BATCH]
-        try:
-            found = client.salable_quantities(batch, settings.MAGENTO_SALES_CHANNEL)
-        except MagentoError as exc:
-            report.errors.append(f"salable quantities of {batch[0]}…: {exc.message}")
+    for batch, found in zip(batches, _read_in_parallel(reads), strict=True):
+        if isinstance(found, MagentoError):
+            report.errors.append(f"salable quantities of {batch[0]}…: {found.message}")
             continue
         observed.update({sku: _as_int(found[sku]) if sku in found else None for sku in batch})
     return observed
+
+
+def _read_in_parallel(reads: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Magento reads INVENTORY_CONCURRENCY at a time, as the push writes (a catalog of 50,000
+    SKUs is 50,000 reads in legacy mode); each result is the read's value or the MagentoError
+    it raised. The threads do not touch the database: their call records are saved here."""
+
+    def run(read: Callable[[], Any]) -> tuple[Any, list[CallRecord]]:
+        try:
+            with http.deferred_records() as records:
+                try:
+                    value = read()
+                except MagentoError as exc:
+                    value = exc
+            return value, records
+        finally:
+            connections.close_all()  # a no-op unless something in this thread opened one
+
+    if not reads:
+        return []
+    workers = min(settings.INVENTORY_CONCURRENCY, len(reads))
+    with ThreadPoolExecutor(workers, thread_name_prefix="reconcile") as pool:
+        results = list(pool.map(run, reads))
+    http.save_records([record for _, records in results for record in records])
+    return [value for value, _ in results]
 
 
 def _note_reconciliation(report: ReconcileReport) -> None:

@@ -73,6 +73,7 @@ def _admin_url(obj: Model) -> str:
 
 
 def _calls(order: Order) -> Iterable[Entry]:
+    # (bodies are read: an expected refusal is told by them)
     return _call_entries(CallRecord.objects.filter(order=order).order_by("-created_at")[:LIMIT])
 
 
@@ -96,7 +97,11 @@ def _call_entries(calls: Iterable[CallRecord]) -> Iterable[Entry]:
 
 def _operations(order: Order) -> Iterable[Entry]:
     return _operation_entries(
-        list(Operation.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+        list(
+            Operation.objects.filter(order=order)
+            .defer("payload", "result")
+            .order_by("-created_at")[:LIMIT]
+        )
     )
 
 
@@ -126,7 +131,9 @@ def _operation_entries(operations: list[Operation]) -> Iterable[Entry]:
 
 
 def _events(order: Order) -> Iterable[Entry]:
-    return _event_entries(AuditEvent.objects.filter(order=order).order_by("-created_at")[:LIMIT])
+    return _event_entries(
+        AuditEvent.objects.filter(order=order).defer("data").order_by("-created_at")[:LIMIT]
+    )
 
 
 def _event_entries(events: Iterable[AuditEvent]) -> Iterable[Entry]:

@@ -134,6 +134,11 @@ def test_the_dashboard_counts_backlog_failures_and_lifecycle(superuser: Client) 
     assert "test.admin.refused" in page
     assert "permanent" in page
     assert 'href="/admin/channel/order/?new=on_its_way">New: not sent to Omni yet</a></td>' in page
+    # Other steps: orders of the last DASHBOARD_ORDER_DAYS days (tests/channel/admin/test_scale.py).
+    assert (
+        'href="/admin/channel/order/?lifecycle__exact=acknowledged&amp;magento_created_at__gte='
+        in page
+    )
 
 
 def test_search_finds_an_order_by_awb_shipment_manifest_and_return_code(superuser: Client) -> None:

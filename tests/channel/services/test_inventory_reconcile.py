@@ -52,6 +52,36 @@ def test_it_stores_the_drift_between_omni_and_magento_on_the_ledger(magento_sim)
     assert event.data == {"checked": 2, "drifted": ["SKU-1"], "missing": [], "errors": []}
 
 
+def test_it_reads_magento_on_several_threads_and_records_every_read(magento_sim, settings) -> None:
+    """A catalog of 50,000 SKUs is 50,000 reads in legacy mode: they run
+    INVENTORY_CONCURRENCY at a time, as the push's writes do, and each read has its record."""
+    import threading
+
+    from channel.models import CallRecord
+
+    settings.INVENTORY_CONCURRENCY = 4
+    for n in range(4, 13):
+        magento_sim.add_product(f"SKU-{n}", qty=0)
+    push("WH1", *[(f"SKU-{n}", n) for n in range(1, 13)])
+    threads: set[str] = set()
+    original = inventory.magento_quantity
+
+    def spy(*args, **kwargs):
+        threads.add(threading.current_thread().name)
+        time.sleep(0.01)  # so that the pool's threads overlap
+        return original(*args, **kwargs)
+
+    before = CallRecord.objects.count()
+    inventory.magento_quantity = spy
+    try:
+        report = inventory.stock_reconcile()
+    finally:
+        inventory.magento_quantity = original
+    assert (report.checked, report.drifted, report.errors) == (12, [], [])
+    assert len(threads) > 1 and all(name.startswith("reconcile") for name in threads)
+    assert CallRecord.objects.count() - before >= 12
+
+
 def test_it_only_checks_skus_pushed_recently(magento_sim) -> None:
     push("WH1", ("SKU-1", 40), received_at=timezone.now() - timedelta(hours=30))
     push("WH1", ("SKU-2", 5))
