@@ -43,13 +43,14 @@ def send_return(operation: Operation) -> dict[str, Any]:
     return {"returnOrderCode": code}
 
 
-def _intent(operation: Operation) -> CreditMemo:
-    """The refund intent of this operation's units (one credit memo, ever)."""
+def _intents(operation: Operation) -> list[CreditMemo]:
+    """The refund intent of this operation's units: one credit memo, ever, per part of at most
+    MAGENTO_INPUT_LIMIT Magento items (8.6)."""
     order = operation.order
     assert order is not None  # return operations are queued with their order
     item_codes = sorted(operation.payload["itemCodes"])
     code = operation.payload["returnOrderCode"]
-    return refunds.creditmemo_intent(
+    return refunds.creditmemo_intents(
         order=order,
         purpose=CreditMemoPurpose.RETURN,
         key=f"{services.refund_key_prefix(code)}{content_hash(item_codes)[:16]}",
@@ -66,7 +67,7 @@ def _find_memo(operation: Operation, memo: CreditMemo) -> dict[str, Any] | None:
     found = refunds.creditmemo_find(client, memo)
     if found is not None:
         return found
-    wanted = services.refund_items(operation.payload["itemCodes"])
+    wanted = [{"order_item_id": i["order_item_id"], "qty": i["qty"]} for i in memo.items]
     claimed = set(
         ReturnItem.objects.filter(
             return_order__order=order, magento_creditmemo_id__isnull=False
@@ -89,8 +90,16 @@ def _refunds(memo: dict[str, Any], wanted: list[dict[str, int]]) -> bool:
     return all(lines.get(item["order_item_id"]) == item["qty"] for item in wanted)
 
 
-def _store_memo(operation: Operation, memo: CreditMemo) -> dict[str, Any]:
-    item_codes = operation.payload["itemCodes"]
+def _store_memo(operation: Operation, memo: CreditMemo) -> None:
+    """The part's credit memo on the returned units it refunded."""
+    part_ids = {int(item["order_item_id"]) for item in memo.items}
+    item_codes = [
+        item.item_code
+        for item in ReturnItem.objects.filter(
+            item_code__in=operation.payload["itemCodes"]
+        ).select_related("order_line")
+        if item.order_line.magento_item_id in part_ids
+    ]
     memo_id = memo.magento_creditmemo_id
     ReturnItem.objects.filter(item_code__in=item_codes).update(magento_creditmemo_id=memo_id)
     return_order = ReturnOrder.objects.get(return_order_code=operation.payload["returnOrderCode"])
@@ -98,28 +107,43 @@ def _store_memo(operation: Operation, memo: CreditMemo) -> dict[str, Any]:
         "return.refunded",
         order=return_order.order,
         message=f"Credit memo {memo.creditmemo_number} in Magento refunded {memo.grand_total} "
-        f"{memo.way} for {', '.join(item_codes)}",
+        f"{memo.way} for {', '.join(sorted(item_codes))}",
         subject=return_order.subject,
     )
-    return {"creditmemoId": memo_id}
+
+
+def _result(memos: list[CreditMemo]) -> dict[str, Any]:
+    ids = [memo.magento_creditmemo_id for memo in memos]
+    return (
+        {"creditmemoId": ids[0], "creditmemoIds": ids} if len(ids) > 1 else {"creditmemoId": ids[0]}
+    )
 
 
 def _read_back_memo(operation: Operation) -> dict[str, Any] | None:
-    memo = _intent(operation)
-    if memo.state == CreditMemoState.CREATED:
-        return {"creditmemoId": memo.magento_creditmemo_id}
-    found = _find_memo(operation, memo)
-    if found is None:
-        return None
-    return _store_memo(operation, refunds.creditmemo_record(memo=memo, raw=found))
+    """Done when every part's credit memo exists (those found are recorded; the handler makes
+    the rest, reading each back again first)."""
+    memos, missing = [], False
+    for memo in _intents(operation):
+        if memo.state != CreditMemoState.CREATED:
+            found = _find_memo(operation, memo)
+            if found is None:
+                missing = True
+                continue
+            memo = refunds.creditmemo_record(memo=memo, raw=found)
+            _store_memo(operation, memo)
+        memos.append(memo)
+    return None if missing or not memos else _result(memos)
 
 
 @register(services.REFUND_RETURN, flow=Flow.RETURNS, read_back=_read_back_memo)
 def refund_return(operation: Operation) -> dict[str, Any]:
     """Credit memo for units that passed QC (RETURNS_CREDIT_MEMO), online when their invoice was
     captured online and REFUND_ONLINE is on, else offline; no shipping refund."""
-    memo = _intent(operation)
-    if memo.state == CreditMemoState.CREATED:
-        return {"creditmemoId": memo.magento_creditmemo_id}
     client = MagentoClient.for_operation(operation)
-    return _store_memo(operation, refunds.creditmemo_make(memo=memo, client=client))
+    memos = []
+    for memo in _intents(operation):
+        if memo.state != CreditMemoState.CREATED:
+            memo = refunds.creditmemo_make(memo=memo, client=client)
+            _store_memo(operation, memo)
+        memos.append(memo)
+    return _result(memos)

@@ -7,9 +7,11 @@ manifests and hands over orders it has received, pushes stock every minute and, 
 key, books a return for every third order handed over, so every panel of admin fills up.
 
 Within the first minutes it also produces what support meets in real life: a customer who cancels
-an order in Magento after Omni received it, and a return Omni refuses (the first one is booked
-without its AWB, which the demo Omni requires): it waits in admin for a person to add the AWB and
-send it again.
+an order in Magento after Omni received it, a seller cancellation by Omni of an order paid by a
+prepaid method (`DEMO_PREPAID_METHODS`: Magento invoiced it when the payment was captured, so the
+proxy refunds it by a credit memo, shown on the order in admin), and a return Omni refuses (the
+first one is booked without its AWB, which the demo Omni requires): it waits in admin for a person
+to add the AWB and send it again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ DEMO_MAGENTO_TOKEN = "demo-integration-token"
 # The demo's fake Adobe IMS (scripts/demo with DEMO_AUTH=ims): its client and organisation.
 DEMO_IMS_CLIENT, DEMO_IMS_SECRET, DEMO_IMS_ORG = "demo-client", "demo-ims-secret", "DEMO@AdobeOrg"
 DEMO_OMNI_USER, DEMO_OMNI_PASSWORD, DEMO_OMNI_DOMAIN = "demo", "demo-password", "demo"
+# Payment methods the demo Magento invoices (captures online) when an order is placed.
+DEMO_PREPAID_METHODS = frozenset({"razorpay"})
 
 
 @dataclass
@@ -153,6 +157,30 @@ class OmniPlayer:
                 if self.handed_over % 3 == 1:
                     self.book_return(order)
 
+    def cancel_prepaid(self, order: dict[str, Any]) -> bool:
+        """Omni's seller cancellation of every unit of a prepaid order it has received (once in
+        the demo): Magento had invoiced it, so the proxy refunds it by a credit memo. False when
+        the order is not prepaid or the proxy refunded nothing."""
+        metadata = order.get("orderCustomAttributes", {}).get("channelMetadata", {})
+        if order.get("onHold") or metadata.get("paymentMethod") not in DEMO_PREPAID_METHODS:
+            return False
+        code = order["orderCode"]
+        items = [
+            {
+                "channelSkuCode": i["channelSkuCode"],
+                "orderItemCode": i["orderItemCode"],
+                "cancelledQuantity": i["quantity"],
+            }
+            for i in order["orderItems"]
+        ]
+        body = {"orderCode": code, "locationCode": self.location, "orderItems": items}
+        status, answer = self.call("PUT", "/api/omni/orders/cancel", body)
+        if status != 200 or not (answer or {}).get("refunds"):
+            return False
+        self.done[code] = "cancelled"
+        log.warning("demo: Omni cancelled prepaid order %s: %s", code, answer.get("message"))
+        return True
+
     def book_return(self, order: dict[str, Any]) -> None:
         """A customer return of one unit through the returns API; the first one without its
         AWB (the demo Omni refuses it: support adds the AWB in admin and sends it again)."""
@@ -236,10 +264,11 @@ def run_demo_simulators(
     # Seeded orders move along for up to ~2 days after they are created: started 3 days ago,
     # none is updated in the future (the proxy's change cursor would then skip today's changes).
     seed_magento(magento, seed_orders, start=datetime.now(UTC) - timedelta(days=3))
+    magento.prepaid_methods = set(DEMO_PREPAID_METHODS)  # new orders paid so are invoiced at once
     player = (
         OmniPlayer(proxy_url, api_key, returns_key=returns_key) if proxy_url and api_key else None
     )
-    cancelled = False
+    cancelled = refunded = False
     next_stock = time.monotonic() + 20
     rng = random.Random(42)
     with (
@@ -260,6 +289,8 @@ def run_demo_simulators(
                 for order in received:
                     if not cancelled and order["orderCode"] not in player.done:
                         cancelled = cancel_by_customer(magento, player, order)
+                    elif not refunded and order["orderCode"] not in player.done:
+                        refunded = player.cancel_prepaid(order)
                     player.step(order)
                 if time.monotonic() >= next_stock:
                     player.push_stock(received)

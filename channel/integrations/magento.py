@@ -533,11 +533,11 @@ class MagentoClient:
     def product_attribute(self, skus: list[str], attribute: str) -> dict[str, str]:
         """GET /V1/products filtered by SKU (in the query: any SKU works) -> {sku: the custom
         attribute's value} for the products that have it."""
-        params = search_params(
-            [[SearchFilter("sku", ",".join(skus), "in")]], page_size=len(skus), page=1
-        )
-        params.append(("fields", "items[sku,custom_attributes]"))
-        items = self._request("GET", "/V1/products", params=params).get("items") or []
+        items: list[dict[str, Any]] = []
+        for sku_filter, size in sku_filters(skus):
+            params = search_params([[sku_filter]], page_size=size, page=1)
+            params.append(("fields", "items[sku,custom_attributes]"))
+            items += self._request("GET", "/V1/products", params=params).get("items") or []
         found = {}
         for item in items:
             for custom in item.get("custom_attributes") or []:
@@ -559,11 +559,11 @@ class MagentoClient:
     def salable_quantities(self, skus: list[str], website: str) -> dict[str, float]:
         """GET /V1/inventory/export-stock-salable-qty/website/{code} filtered by SKU (the SKUs
         travel in the query, so any SKU works): {sku: salable qty} of the SKUs Magento has."""
-        params = search_params(
-            [[SearchFilter("sku", ",".join(skus), "in")]], page_size=len(skus), page=1
-        )
         path = f"/V1/inventory/export-stock-salable-qty/website/{path_segment(website)}"
-        items = self._request("GET", path, params=params).get("items") or []
+        items: list[dict[str, Any]] = []
+        for sku_filter, size in sku_filters(skus):
+            params = search_params([[sku_filter]], page_size=size, page=1)
+            items += self._request("GET", path, params=params).get("items") or []
         return {str(i.get("sku")): float(i.get("qty") or 0) for i in items if i.get("sku")}
 
     def save_source_items(self, items: list[dict[str, Any]]) -> None:
@@ -573,15 +573,22 @@ class MagentoClient:
     def search_source_items(self, skus: list[str], source_code: str) -> list[dict[str, Any]]:
         """GET /V1/inventory/source-items filtered by sku and source_code (one page: at most one
         item per SKU, so pageSize = len(skus) also works under Magento's input limiting)."""
-        params = search_params(
-            [
-                [SearchFilter("sku", ",".join(skus), "in")],
-                [SearchFilter("source_code", source_code)],
-            ],
-            page_size=len(skus),
-            page=1,
-        )
-        return self._request("GET", "/V1/inventory/source-items", params=params).get("items") or []
+        items: list[dict[str, Any]] = []
+        for sku_filter, size in sku_filters(skus):
+            params = search_params(
+                [[sku_filter], [SearchFilter("source_code", source_code)]], page_size=size, page=1
+            )
+            found = self._request("GET", "/V1/inventory/source-items", params=params)
+            items += found.get("items") or []
+        return items
+
+
+def sku_filters(skus: list[str]) -> list[tuple[SearchFilter, int]]:
+    """(filter, page size) reading `skus`: one `in` filter for those without a comma (Magento
+    splits an `in` value at commas), one `eq` filter each for the rest (8.6)."""
+    plain = [sku for sku in skus if "," not in sku]
+    filters = [(SearchFilter("sku", ",".join(plain), "in"), len(plain))] if plain else []
+    return filters + [(SearchFilter("sku", sku), 1) for sku in skus if "," in sku]
 
 
 class UnroutableSku(MagentoError):

@@ -121,14 +121,15 @@ def _settle_refunds(order: Order, client: MagentoClient, *, full: bool) -> list[
     order = sync.refresh_order(order, client=client)
     items = _owed_refunds(order)
     if items:
-        memo = refunds.creditmemo_intent(
+        parts = refunds.creditmemo_intents(
             order=order,
             purpose=CreditMemoPurpose.CANCELLATION,
             key=f"cancel:{order.entity_id}:{digest(_omni_cancelled(order))}",
             items=items,
             refund_shipping=full,
         )
-        made.append(refunds.creditmemo_make(memo=memo, client=client))
+        for memo in parts:  # each part read back before it is made (8.6)
+            made.append(refunds.creditmemo_make(memo=memo, client=client))
     if made:
         _record_refunds(order, made)
     return made

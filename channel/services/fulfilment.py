@@ -4,6 +4,7 @@ the lifecycle update, the Magento items of a shipment, nudging an operation, ord
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -78,6 +79,34 @@ def chunked(items: list[dict[str, Any]], size: int | None = None) -> list[list[d
     """`items` in arrays of at most MAGENTO_INPUT_LIMIT (Magento's REST input limit, 8.6)."""
     size = size or settings.MAGENTO_INPUT_LIMIT
     return [items[start : start + size] for start in range(0, len(items), size)] or [[]]
+
+
+def make_in_parts(
+    parts: list[int],
+    chunks: list[list[dict[str, Any]]],
+    find: Callable[[list[dict[str, Any]], list[int]], int | None],
+    create: Callable[[list[dict[str, Any]]], int],
+    save: Callable[[list[int]], object],
+) -> list[int]:
+    """One Magento document per chunk of items (Magento's REST input limit, 8.6), each saved as
+    soon as it exists; before each is created, `find` looks for one an earlier attempt made (a
+    lost answer), so a retry never makes a part twice."""
+    parts = list(parts)
+    for chunk in chunks[len(parts) :]:
+        found = find(chunk, parts)
+        parts.append(found if found is not None else create(chunk))
+        save(parts)
+    return parts
+
+
+def claimed_ids(
+    parts: list[int], others: Iterable[tuple[int | None, list[int] | None]]
+) -> set[int]:
+    """Magento ids already claimed: `parts` and the (id, parts) of the order's other documents."""
+    taken = set(parts)
+    for other_id, other_parts in others:
+        taken |= {int(i) for i in (other_id, *(other_parts or [])) if i is not None}
+    return taken
 
 
 def _group_quantity(order: Order, magento_id: int, members: list[tuple[OrderLine, int]]) -> int:

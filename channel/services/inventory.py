@@ -19,7 +19,8 @@ One push (`inventory_update`, behind `PUT /api/omni/inventory`) runs in three st
 
 `stock_reconcile` (schedule `reconcile-inventory`, command `reconcile_inventory`) reads Magento's
 salable quantities of recently pushed SKUs and stores their drift from Omni's on the ledger.
-`parent_in_stock` puts configurable parents back in stock. See docs/inventory.md.
+`parent_in_stock` puts configurable parents back in stock (after a push or a background write that
+restocks a child). See docs/inventory.md.
 """
 
 from __future__ import annotations
@@ -702,6 +703,8 @@ def stock_sync(*, level: StockLevel, client: MagentoClient) -> dict[str, Any]:
     now = timezone.now()
     if _record_accepted([target], version=version, source_code=source or "", now=now):
         raise outbox.Retry("Omni sent a newer quantity while this one was being written")
+    if target.written > 0 and not (level.written_quantity or 0) > 0:  # restocked, as a push does
+        parents_queue([level.sku], reason=f"v{_micros(version)}")
     return {"sku": level.sku, "quantity": level.quantity, "alreadyInMagento": already}
 
 

@@ -44,8 +44,10 @@ from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     CREATE_INVOICE,
     chunked,
+    claimed_ids,
     invoice_item_id,
     magento_items,
+    make_in_parts,
     nudge,
     refresh_quietly,
 )
@@ -238,25 +240,21 @@ def _invoice_parts(
 ) -> list[int]:
     """One Magento invoice per chunk of items, each recorded as soon as it exists; before each
     is created, one not claimed by anyone with exactly its items is looked for (a lost answer)."""
-    parts = list(invoice.magento_parts)
-    for chunk in chunks[len(parts) :]:
-        found = _find_part(client, invoice, chunk, parts)
-        parts.append(found if found is not None else _create(client, invoice, chunk))
-        Invoice.objects.filter(pk=invoice.pk).update(magento_parts=parts)
-    return parts
+    return make_in_parts(
+        invoice.magento_parts,
+        chunks,
+        find=lambda chunk, parts: _find_part(client, invoice, chunk, parts),
+        create=lambda chunk: _create(client, invoice, chunk),
+        save=lambda parts: Invoice.objects.filter(pk=invoice.pk).update(magento_parts=parts),
+    )
 
 
 def _find_part(
     client: MagentoClient, invoice: Invoice, chunk: list[dict[str, Any]], parts: list[int]
 ) -> int | None:
     order = invoice.order
-    taken = set(parts)
-    for other_id, other_parts in (
-        Invoice.objects.filter(order=order)
-        .exclude(pk=invoice.pk)
-        .values_list("magento_invoice_id", "magento_parts")
-    ):
-        taken |= {int(i) for i in (other_id, *(other_parts or [])) if i is not None}
+    others = Invoice.objects.filter(order=order).exclude(pk=invoice.pk)
+    taken = claimed_ids(parts, others.values_list("magento_invoice_id", "magento_parts"))
     expected = {item["order_item_id"]: item["qty"] for item in chunk}
     ours = proxy_item_ids(order)
     for candidate in client.search_invoices(order.entity_id):

@@ -5,6 +5,10 @@ One CreditMemo row per intent. Before every attempt the order's credit memos are
 lost answer never becomes a second refund. Online (`POST /V1/invoice/{id}/refund`, the gateway
 refunds) when one invoice captured online covers the units and REFUND_ONLINE is on; otherwise
 offline (`POST /V1/order/{id}/refund`). `return_to_stock_items` stays empty: Omni owns stock.
+
+An intent over more Magento items than MAGENTO_INPUT_LIMIT (Magento's REST input limit, 8.6) is
+made of parts, each its own CreditMemo row (keys `<key>`, `<key>:part2`, ...) with its own marker,
+so each part is read back before it is made and no call carries more than the limit.
 """
 
 from __future__ import annotations
@@ -44,6 +48,41 @@ def creditmemo_intent(
         intent_key=key, defaults={**defaults, "refund_shipping": refund_shipping}
     )
     return memo
+
+
+def creditmemo_intents(
+    *,
+    order: Order,
+    purpose: str,
+    key: str,
+    items: list[dict[str, int]],
+    refund_shipping: bool = False,
+) -> list[CreditMemo]:
+    """The refund intent `key` in parts of at most MAGENTO_INPUT_LIMIT Magento items (every
+    unit of one Magento item in the same part); the shipping, if refunded, with the first."""
+    memos = []
+    for number, part in enumerate(split_items(items), start=1):
+        memos.append(
+            creditmemo_intent(
+                order=order,
+                purpose=purpose,
+                key=key if number == 1 else f"{key}:part{number}",
+                items=part,
+                refund_shipping=refund_shipping and number == 1,
+            )
+        )
+    return memos
+
+
+def split_items(items: list[dict[str, int]]) -> list[list[dict[str, int]]]:
+    """`items` grouped by Magento item id (first seen first), at most MAGENTO_INPUT_LIMIT ids
+    per group."""
+    groups: dict[int, list[dict[str, int]]] = {}
+    for item in items:
+        groups.setdefault(int(item["order_item_id"]), []).append(item)
+    ids, size = list(groups), settings.MAGENTO_INPUT_LIMIT
+    parts = [ids[start : start + size] for start in range(0, len(ids), size)]
+    return [[item for item_id in part for item in groups[item_id]] for part in parts]
 
 
 def magento_items(memo: CreditMemo) -> list[dict[str, int]]:

@@ -39,8 +39,10 @@ from channel.services.fulfilment import (
     CANCEL_REMAINDER,
     SHIP,
     chunked,
+    claimed_ids,
     lifecycle_update,
     magento_items,
+    make_in_parts,
     nudge,
     refresh_quietly,
 )
@@ -552,25 +554,21 @@ def _ship_parts(
     """One Magento shipment per chunk of items, all with the parcel's tracks, each recorded as
     soon as it exists; before each is created, one with its first AWB and exactly its items that
     nobody claimed is looked for (an answer lost on an earlier attempt)."""
-    parts = list(shipment.magento_parts)
-    for chunk in chunks[len(parts) :]:
-        found = _find_part(client, shipment, chunk, parts)
-        parts.append(found if found is not None else _ship(client, shipment, chunk))
-        Shipment.objects.filter(pk=shipment.pk).update(magento_parts=parts)
-    return parts
+    return make_in_parts(
+        shipment.magento_parts,
+        chunks,
+        find=lambda chunk, parts: _find_part(client, shipment, chunk, parts),
+        create=lambda chunk: _ship(client, shipment, chunk),
+        save=lambda parts: Shipment.objects.filter(pk=shipment.pk).update(magento_parts=parts),
+    )
 
 
 def _find_part(
     client: MagentoClient, shipment: Shipment, chunk: list[dict[str, Any]], parts: list[int]
 ) -> int | None:
     order = shipment.order
-    taken = set(parts)
-    for other_id, other_parts in (
-        Shipment.objects.filter(order=order)
-        .exclude(pk=shipment.pk)
-        .values_list("magento_shipment_id", "magento_parts")
-    ):
-        taken |= {int(i) for i in (other_id, *(other_parts or [])) if i is not None}
+    others = Shipment.objects.filter(order=order).exclude(pk=shipment.pk)
+    taken = claimed_ids(parts, others.values_list("magento_shipment_id", "magento_parts"))
     numbers = tracking_numbers(shipment)
     expected = {item["order_item_id"]: item["qty"] for item in chunk}
     ours = set(order.lines.values_list("magento_item_id", flat=True))

@@ -12,6 +12,7 @@ from channel import outbox
 from channel.models import AuditEvent, CreditMemo, Operation, OperationState, Order
 from channel.services.orders import order_upsert
 from returns import services
+from returns.handlers import refund_return
 from returns.models import ReturnItem
 from returns.services import ItemInput, QcInput
 from simulators.magento import MagentoSimulator
@@ -130,3 +131,45 @@ def test_a_prepaid_return_is_refunded_online_and_the_amount_shows_in_admin(
     assert (stored.online, stored.grand_total) == (True, Decimal("1180.00"))
     page = admin_client.get(f"/admin/returns/returnorder/{ret.pk}/change/")
     assert "1180.00 online (Magento credit memo 000000001)" in page.content.decode()
+
+
+def test_a_return_of_25_lines_is_refunded_in_parts_of_at_most_20_never_twice(
+    magento: MagentoSimulator, settings: pytest.FixtureRequest
+) -> None:
+    """Magento's REST input limit (8.6): one credit memo per part, each read back first."""
+    settings.RETURNS_CREDIT_MEMO = True
+    magento.input_limiting = True
+    lines = [{"sku": f"L-{n:02d}", "qty": 1, "price": 100} for n in range(25)]
+    raw = magento.add_order(lines, state="processing")
+    magento.invoice(raw["entity_id"])
+    magento.ship(raw["entity_id"])
+    mirrored = order_upsert(raw=magento.get_order(raw["entity_id"])).order
+    mirrored.location_code = "WH1"
+    mirrored.save()
+    services.return_create(
+        forward_order_code=mirrored.order_code,
+        return_order_code="R-1",
+        order_type="CUSTOMER_RETURN",
+        items=[ItemInput(line["sku"], "Too small", quantity=1) for line in lines],
+        actor="test",
+    )
+    services.return_mark_sent(return_order_code="R-1")
+    codes = list(ReturnItem.objects.values_list("item_code", flat=True))
+    operation = pass_qc(*codes)
+    magento.inject("POST", "/refund$", "timeout_after", times=1)
+    assert run(operation) != OperationState.DONE  # part 1 applied, its answer lost
+    assert len(magento.creditmemos_for(mirrored.entity_id)) == 1
+    assert run(operation) == OperationState.DONE
+    memos = magento.creditmemos_for(mirrored.entity_id)
+    assert len(memos) == 2
+    assert max(len(m["items"]) for m in memos) == 20
+    assert sorted(int(i["order_item_id"]) for m in memos for i in m["items"]) == sorted(
+        line.magento_item_id for line in mirrored.lines.all()
+    )
+    assert all(len(r.json["items"]) <= 20 for r in magento.calls("POST", "/refund$"))
+    assert set(ReturnItem.objects.values_list("magento_creditmemo_id", flat=True)) == {
+        m["entity_id"] for m in memos
+    }
+    again = refund_return(Operation.objects.get(pk=operation.pk))  # a repeat makes nothing more
+    assert again["creditmemoIds"] == [m["entity_id"] for m in memos]
+    assert len(magento.creditmemos_for(mirrored.entity_id)) == 2

@@ -44,7 +44,7 @@ class Refund(serializers.Serializer):
     way = serializers.ChoiceField(
         choices=["online", "offline"], help_text="online: the payment gateway refunded."
     )
-    amount = serializers.FloatField()
+    amount = serializers.FloatField(help_text="The credit memo's grand total.")
 
 
 class CancelAnswer(serializers.Serializer):
@@ -52,5 +52,14 @@ class CancelAnswer(serializers.Serializer):
 
     hasError = serializers.BooleanField(help_text="Always false here.")
     errorMessage = serializers.CharField(allow_blank=True, help_text="Always empty here.")
-    message = serializers.CharField(required=False)
-    refunds = Refund(many=True, required=False)
+    message = serializers.CharField(
+        required=False,
+        help_text="Only when invoiced units were refunded: the credit memos, as one sentence.",
+    )
+    refunds = Refund(
+        many=True,
+        required=False,
+        help_text="Only when invoiced units were refunded: every credit memo made for Omni's "
+        "cancellations of this order, oldest first (several when a refund had more items than "
+        "Magento's input limit).",
+    )

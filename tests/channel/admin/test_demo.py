@@ -109,3 +109,31 @@ def test_the_demo_fills_every_panel(
     outbox.run_due()
     refused.refresh_from_db()
     assert refused.state == ReturnState.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_omni_cancels_a_prepaid_order_and_admin_shows_the_credit_memo(
+    live_server, magento: MagentoSimulator, omni: OmniSimulator, omni_key: str, admin_client
+) -> None:
+    from channel.models import CreditMemo, CreditMemoState
+    from simulators.demo import DEMO_PREPAID_METHODS
+
+    call_command("demo_data")
+    magento.prepaid_methods = set(DEMO_PREPAID_METHODS)  # as the demo's Magento
+    cod = magento.add_order([{"sku": "TS-1", "qty": 1, "price": 999}])
+    paid = magento.add_order(
+        [{"sku": "TS-2", "qty": 2, "price": 499}], payment_method=next(iter(DEMO_PREPAID_METHODS))
+    )
+    assert magento.invoices_for(paid["entity_id"])  # invoiced when the payment was captured
+    sync_magento()
+    outbox.run_due()
+    player = OmniPlayer(live_server.url, omni_key)
+    assert not player.cancel_prepaid(omni.orders[cod["increment_id"]])
+    assert player.cancel_prepaid(omni.orders[paid["increment_id"]])
+    assert player.done[paid["increment_id"]] == "cancelled"
+    memo = CreditMemo.objects.get()
+    assert (memo.state, memo.online, memo.grand_total) == (CreditMemoState.CREATED, True, 998)
+    assert magento.get_order(paid["entity_id"])["state"] == "closed"
+    order = Order.objects.get(entity_id=paid["entity_id"])
+    page = admin_client.get(f"/admin/channel/order/{order.pk}/change/")
+    assert page.status_code == 200 and memo.creditmemo_number in page.content.decode()

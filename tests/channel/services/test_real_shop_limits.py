@@ -155,3 +155,39 @@ def test_a_fixed_price_bundle_shipped_separately_is_invoiced_through_its_parent(
     ship_call = magento.calls("POST", r"/ship$")[0].json
     assert parent not in {i["order_item_id"] for i in ship_call["items"]}
     assert magento.get_order(order.entity_id)["state"] == "complete"
+
+
+COMMA = "A,B"  # Magento splits an `in` filter's value at commas
+
+
+def test_a_sku_with_a_comma_is_reserved_pushed_and_invoiced_with_its_hsn(
+    api, magento: MagentoSimulator, omni: OmniSimulator
+) -> None:
+    magento.add_product(COMMA, qty=0)
+    magento.add_product("A", qty=0)
+    magento.add_order([{"sku": COMMA, "qty": 2, "price": 1180, "tax_percent": 18, "hsn": "6104"}])
+    (order,) = intake()
+    script = OmniScript(api)
+    pushed = script.push_stock("WH1", (COMMA, 10), ("A", 3)).json()
+    assert pushed == {"successList": [COMMA, "A"], "failureList": []}
+    assert (magento.salable_qty(COMMA), magento.salable_qty("A")) == (10, 3)
+    row = StockLevel.objects.get(sku=COMMA)
+    assert (row.reserved_units, row.written_quantity) == (2, 12)
+    assert script.ack(order.order_code).status_code == 200
+    code = script.pack(order.order_code, 7101, {COMMA: 2}).json()["shipmentCode"]
+    answer = script.invoice(order.order_code, code)
+    assert answer.status_code == 200, answer.content
+    assert order.lines.get().hsn_code == "6104"
+
+
+def test_a_sku_with_a_comma_in_msi_sources(api, magento: MagentoSimulator, settings) -> None:
+    settings.MAGENTO_STOCK_MODE = "msi"
+    settings.MAGENTO_SOURCE_MAP = {"WH1": "default"}
+    magento.add_product(COMMA, qty=0)
+    magento.add_product("B", qty=0)
+    answer = OmniScript(api).push_stock("WH1", (COMMA, 3), ("B", 4)).json()
+    assert answer["failureList"] == []
+    from channel.services import inventory
+
+    report = inventory.stock_reconcile()
+    assert (report.checked, report.drifted, report.missing) == (2, [], [])

@@ -115,3 +115,25 @@ def test_a_configurable_parent_becomes_salable_with_its_children(
     assert magento.is_salable("KURTA-M") and magento.is_salable("KURTA")
     puts = magento.calls("PUT", r"/products/KURTA/stockItems/1$")
     assert [p.json for p in puts] == [{"stockItem": {"is_in_stock": True}}]
+
+
+def test_a_configurable_parent_becomes_salable_when_the_background_retry_restocks_a_child(
+    api, magento: MagentoSimulator, omni: OmniSimulator, settings
+) -> None:
+    from tests.support.flow import drain
+
+    settings.OMNI_PUSH_ORDERS = False  # no reserved units: the child is written 0, then 5
+    magento.add_order([{"type": "configurable", "sku": "KURTA-M", "parent_sku": "KURTA", "qty": 1}])
+    intake()
+    script = OmniScript(api)
+    script.push_stock("WH1", ("KURTA-M", 0))
+    drain()
+    magento.inject("PUT", r"/products/KURTA-M/stockItems/1$", "status", times=1, status=503)
+    answer = script.push_stock("WH1", ("KURTA-M", 5)).json()
+    assert answer["failureList"] == ["KURTA-M"]  # Magento down: written again in the background
+    assert not magento.is_salable("KURTA")
+    drain()
+    assert StockLevel.objects.get(sku="KURTA-M").written_quantity == 5
+    assert magento.is_salable("KURTA-M") and magento.is_salable("KURTA")
+    puts = magento.calls("PUT", r"/products/KURTA/stockItems/1$")
+    assert [p.json for p in puts] == [{"stockItem": {"is_in_stock": True}}]
