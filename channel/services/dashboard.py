@@ -126,7 +126,7 @@ NEW_SPLITS = {
     "waiting": "New: sent to Omni, waiting for acknowledgement",
     "on_its_way": "New: not sent to Omni yet",
     "held": "New: held in Magento",
-    "not_sent": "New: not sent to Omni, with a reason (table below)",
+    "not_sent": "New: not sent to Omni, with a reason (table above)",
 }
 
 

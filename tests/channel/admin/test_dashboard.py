@@ -122,7 +122,7 @@ def test_new_orders_are_split_honestly(support: Client) -> None:
         "New: sent to Omni, waiting for acknowledgement",
         "New: not sent to Omni yet",
         "New: held in Magento",
-        "New: not sent to Omni, with a reason (table below)",
+        "New: not sent to Omni, with a reason (table above)",
     ):
         assert re.search(re.escape(label) + r"</a></td>\s*<td class=\"\">1</td>", page), label
     assert re.search(

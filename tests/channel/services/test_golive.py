@@ -208,7 +208,7 @@ def test_a_missing_cod_method_gives_the_reason_and_the_dashboard_count(
     assert [(r.label, r.count) for r in rows] == [(NotSentReason.PAYMENT.label, 1)]
     assert "not_sent_reason__exact=payment" in rows[0].url
     new = {r.label: r.count for r in dashboard.lifecycle() if r.label.startswith("New")}
-    assert new["New: not sent to Omni, with a reason (table below)"] == 1
+    assert new["New: not sent to Omni, with a reason (table above)"] == 1
     assert new["New: sent to Omni, waiting for acknowledgement"] == 1
     page = admin_client.get("/admin/").content.decode()
     assert "Not sent to Omni" in page and rows[0].url.replace("&", "&amp;") in page
