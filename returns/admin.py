@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,6 +23,8 @@ from channel.models import Order, OrderLine
 from channel.services import timeline
 from returns import services
 from returns.models import CODE_LENGTH, ReturnItem, ReturnOrder, ReturnState, ReturnType
+
+SENDABLE_AGAIN = (ReturnState.DRAFT, ReturnState.FAILED, ReturnState.QUEUED)  # return_replay
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -183,7 +186,10 @@ class ReturnOrderAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin
         """The return's page shows the same timeline component as the order's."""
         return_order = self.get_object(request, object_id)
         extra = {
-            "timeline": timeline.subject_timeline(return_order.subject) if return_order else None
+            "timeline": timeline.subject_timeline(return_order.subject) if return_order else None,
+            "may_send_again": self.has_replay_permission(request)
+            and return_order is not None
+            and return_order.state in SENDABLE_AGAIN,
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
@@ -223,11 +229,26 @@ class ReturnOrderAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin
         if count:
             self.message_user(request, done.format(count))
 
+    def send_again_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The return page's "Send again to Omni" button (after a fix), as the list's action."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_replay_permission(request):
+            raise PermissionDenied
+        return_order = get_object_or_404(ReturnOrder, pk=pk)
+        self._each(request, [return_order], services.return_replay, "Queued {} return(s) for Omni.")
+        return HttpResponseRedirect(reverse("admin:returns_returnorder_change", args=[pk]))
+
     # --- creating from the order page -----------------------------------------------------------
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
         return [
             path("new/", view(self.pick_order_view), name="returns_returnorder_pick"),
+            path(
+                "<int:pk>/send-again/",
+                view(self.send_again_view),
+                name="returns_returnorder_send_again",
+            ),
             path(
                 "new/<int:order_id>/",
                 view(self.create_view),

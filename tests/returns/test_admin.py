@@ -201,6 +201,29 @@ def test_an_auditor_cannot_replay(auditor: Client) -> None:
     assert "replay_selected" not in auditor.get("/admin/returns/returnorder/").content.decode()
 
 
+def test_support_sends_a_failed_return_again_from_its_page(
+    support: Client, auditor: Client
+) -> None:
+    shipped_order()
+    ret = new_return()
+    services.return_mark_refused(
+        return_order_code=ret.return_order_code, message="BAD_DATA: nope", permanent=True
+    )
+    Operation.objects.filter(kind="omni.create_return").update(state="failed")
+    url = f"/admin/returns/returnorder/{ret.pk}/send-again/"
+    assert url in support.get(f"/admin/returns/returnorder/{ret.pk}/change/").content.decode()
+    assert url not in auditor.get(f"/admin/returns/returnorder/{ret.pk}/change/").content.decode()
+    assert auditor.post(url).status_code == 403
+    assert support.get(url).status_code == 405
+    response = support.post(url, follow=True)
+    assert "Queued 1 return(s) for Omni." in response.content.decode()
+    ret.refresh_from_db()
+    assert ret.state == ReturnState.QUEUED
+    assert Operation.objects.get(kind="omni.create_return").state == "pending"
+    again = support.post(url, follow=True).content.decode()  # queued: sending again is harmless
+    assert Operation.objects.filter(kind="omni.create_return").count() == 1, again[:500]
+
+
 def test_support_fixes_a_failed_return_in_its_page(support: Client) -> None:
     shipped_order()
     ret = new_return(awb_number="OLD")
