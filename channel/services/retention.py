@@ -75,14 +75,10 @@ def _batches_blanked(queryset: QuerySet[CallRecord], deadline: float) -> tuple[i
 
 
 def _steps() -> list[tuple[str, str, QuerySet, Q | None]]:
+    """Deletions first: blanking the bodies of rows that are deleted next would write (and
+    TOAST) every old call record once for nothing, the whole history on a first run."""
     kept = _not_of_open_orders()
     return [
-        (
-            "call record bodies blanked",
-            "blank",
-            CallRecord.objects.filter(kept),
-            _older_than(settings.RETENTION_CALL_BODIES_DAYS),
-        ),
         (
             "call records deleted",
             "delete",
@@ -100,6 +96,12 @@ def _steps() -> list[tuple[str, str, QuerySet, Q | None]]:
             "delete",
             IdempotencyRecord.objects.all(),
             _older_than(settings.RETENTION_IDEMPOTENCY_DAYS),
+        ),
+        (
+            "call record bodies blanked",
+            "blank",
+            CallRecord.objects.filter(kept),
+            _older_than(settings.RETENTION_CALL_BODIES_DAYS),
         ),
     ]
 
