@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -218,7 +219,9 @@ class ReturnOrderAdmin(ScaleAdminMixin, IndexedSearchMixin, ReadableHistoryMixin
     def submit_drafts(self, request: HttpRequest, queryset: QuerySet[ReturnOrder]) -> None:
         self._each(request, queryset, services.return_submit, "Queued {} draft(s) for Omni.")
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, service: Any, done: str) -> None:
+    def _each(
+        self, request: HttpRequest, queryset: Iterable[ReturnOrder], service: Any, done: str
+    ) -> None:
         count = 0
         for return_order in queryset:
             try:
