@@ -17,79 +17,20 @@ Goal: at most 1.3 × N × omni_latency / W; the backfill's peak RSS (``ru_maxrss
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import random
 import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
-from bench.intake import BackendCpu, _fake_omni, _no_schedules, _operations, _stats
+from bench.intake import BackendCpu, Fake, _no_schedules, _operations
 
 DAYS_BACK = 400  # the oldest order; the newest is DAYS_BACK - 365 days before now
-
-
-def run_fake(kind: str, orders: int, latency: float, conn: Connection) -> None:
-    """Child process: one fake on loopback, answering ``stats`` / ``stop`` on ``conn``."""
-    from simulators.base import serve
-
-    sim = _historical_magento(orders) if kind == "magento" else _fake_omni()
-    sim.latency_seconds = latency
-    with serve(sim) as server:
-        conn.send(server.base_url)
-        while True:
-            if conn.recv() == "stop":
-                break
-            conn.send(_stats(sim, kind))
-    os._exit(0)  # skip inherited atexit handlers
-
-
-def _historical_magento(orders: int) -> Any:
-    from simulators.magento import MagentoSimulator
-    from simulators.samples import random_lines, random_order_kwargs, seed_catalog
-
-    sim = MagentoSimulator()
-    sim.integration_tokens.add(common.MAGENTO_TOKEN)
-    rng = random.Random(1)
-    seed_catalog(sim, rng)
-    when = datetime.now(UTC) - timedelta(days=DAYS_BACK)
-    step = timedelta(days=365) / orders
-    for _ in range(orders):
-        lines = random_lines(rng)
-        while all(line.get("type") == "virtual" for line in lines):  # Omni gets every order
-            lines = random_lines(rng)
-        when += step if rng.random() > 0.05 else timedelta(0)  # some equal created_at
-        sim.set_clock(when)
-        sim.add_order(lines, **random_order_kwargs(rng, lines))
-    sim.set_clock(datetime.now(UTC) - timedelta(hours=12))
-    return sim
-
-
-class Fake:
-    def __init__(self, kind: str, orders: int, latency: float) -> None:
-        context = multiprocessing.get_context("fork")
-        self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=run_fake, args=(kind, orders, latency, child), daemon=True
-        )
-        self.process.start()
-        self.url: str = self.conn.recv()
-
-    def stats(self) -> dict[str, Any]:
-        self.conn.send("stats")
-        return self.conn.recv()
-
-    def stop(self) -> None:
-        self.conn.send("stop")
-        self.process.join(timeout=10)
 
 
 def main() -> None:
@@ -112,7 +53,7 @@ def main() -> None:
 
     connection.close()  # the fakes are forked: no shared database socket
     print(f"seeding {args.orders} historical orders in the fake Magento ...", flush=True)
-    magento = Fake("magento", args.orders, args.magento_latency)
+    magento = Fake("magento", args.orders, args.magento_latency, history=(DAYS_BACK, 365))
     omni = Fake("omni", 0, args.omni_latency)
     env = common.base_env(
         MAGENTO_BASE_URL=f"{magento.url}/rest/default",

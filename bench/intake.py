@@ -37,11 +37,13 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 # --- the fakes, each in its own process ----------------------------------------------------------
-def run_fake(kind: str, orders: int, latency: float, conn: Connection) -> None:
+def run_fake(
+    kind: str, orders: int, latency: float, conn: Connection, history: tuple[int, int] = (2, 1)
+) -> None:
     """Child process: one fake on loopback, answering ``stats`` / ``stop`` on ``conn``."""
     from simulators.base import serve
 
-    sim = _fake_magento(orders) if kind == "magento" else _fake_omni()
+    sim = _fake_magento(orders, *history) if kind == "magento" else _fake_omni()
     sim.latency_seconds = latency
     with serve(sim) as server:
         conn.send(server.base_url)
@@ -53,7 +55,8 @@ def run_fake(kind: str, orders: int, latency: float, conn: Connection) -> None:
     os._exit(0)  # skip inherited atexit handlers
 
 
-def _fake_magento(orders: int) -> Any:
+def _fake_magento(orders: int, days_back: int, span_days: int) -> Any:
+    """`orders` orders created from `days_back` days ago over `span_days` days."""
     from simulators.magento import MagentoSimulator
     from simulators.samples import random_lines, random_order_kwargs, seed_catalog
 
@@ -61,8 +64,8 @@ def _fake_magento(orders: int) -> Any:
     sim.integration_tokens.add(common.MAGENTO_TOKEN)
     rng = random.Random(1)
     seed_catalog(sim, rng)
-    when = datetime.now(UTC) - timedelta(days=2)
-    step = timedelta(days=1) / orders
+    when = datetime.now(UTC) - timedelta(days=days_back)
+    step = timedelta(days=span_days) / orders
     for _ in range(orders):
         lines = random_lines(rng)
         while all(line.get("type") == "virtual" for line in lines):  # Omni gets every order
@@ -95,11 +98,15 @@ def _stats(sim: Any, kind: str) -> dict[str, Any]:
 
 
 class Fake:
-    def __init__(self, kind: str, orders: int, latency: float) -> None:
+    def __init__(
+        self, kind: str, orders: int, latency: float, history: tuple[int, int] = (2, 1)
+    ) -> None:
+        """`history`: the fake Magento's orders are created from this many days ago over this
+        many days."""
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=run_fake, args=(kind, orders, latency, child), daemon=True
+            target=run_fake, args=(kind, orders, latency, child, history), daemon=True
         )
         self.process.start()
         self.url: str = self.conn.recv()
