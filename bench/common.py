@@ -137,8 +137,10 @@ class Server:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
-    """The proxy's web process as in production (gunicorn, sync workers); yields its base URL."""
+def gunicorn(env: dict[str, str], *, workers: int = 1, threads: int = 1) -> Iterator[Server]:
+    """The proxy's web process (gunicorn); yields its base URL. `threads` > 1: gunicorn's gthread
+    workers, as `scripts/run` starts them (`--threads 4`), which keep a client's connection open
+    between requests; 1: sync workers, a new connection per request."""
     port = free_port()
     args = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -147,6 +149,8 @@ def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--log-level",
         "warning",
     ]

@@ -28,6 +28,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="fake Magento, seconds")
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: sync workers)"
+    )
     parser.add_argument("--profile", help="write a py-spy profile of the proxy to this file")
     common.quiet_option(parser)
     args = parser.parse_args()
@@ -51,7 +54,7 @@ def main() -> None:
 
     with serve(sim) as magento:
         env = common.base_env(MAGENTO_BASE_URL=f"{magento.base_url}/rest/default")
-        with common.gunicorn(env, workers=args.workers) as proxy:
+        with common.gunicorn(env, workers=args.workers, threads=args.threads) as proxy:
             direct = requests.Session()
             direct.headers["Authorization"] = f"Bearer {common.MAGENTO_TOKEN}"
             client = requests.Session()

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.core.management import call_command
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
@@ -67,6 +67,11 @@ class ChannelConfig(AppConfig):
         from django_q.signals import post_spawn
 
         post_spawn.connect(_beat_on_worker_start, dispatch_uid="channel.beat_on_worker_start")
+        from channel.models import ApiKey
+        from channel.services.apikeys import api_keys_forget
+
+        post_save.connect(api_keys_forget, sender=ApiKey, dispatch_uid="channel.keys_saved")
+        post_delete.connect(api_keys_forget, sender=ApiKey, dispatch_uid="channel.keys_deleted")
 
 
 class ProxyAdminConfig(admin_apps.AdminConfig):

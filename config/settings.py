@@ -218,6 +218,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "channel.api.schema.ProxyAutoSchema",
 }
 API_KEY_HEADER = env_str("API_KEY_HEADER", "X-Api-Key")
+# A process remembers a valid key this long instead of reading the key table on every request;
+# a key revoked or changed in another process stops working there within this time (0: always read).
+API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 10, minimum=0)
 # Caps on what one request may ask for (400 naming the limit): items in any list of a JSON body,
 # and comma-separated values in a query parameter such as `?status=`.
 API_MAX_LIST_ITEMS = env_int("API_MAX_LIST_ITEMS", 1000, minimum=1)

@@ -2,14 +2,17 @@
 
 The calls a request makes to Magento or Omni are recorded with it: they are kept in memory while
 the view runs and written in one INSERT together with the inbound record, after the view's own
-transaction (so a rolled-back view keeps the record of what it sent).
+transaction (so a rolled-back view keeps the record of what it sent) and after the answer has
+been sent (the client does not wait for it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 from django.http import HttpRequest, HttpResponse
 
@@ -18,6 +21,7 @@ from channel.integrations import http
 from channel.lib import logcontext, redaction
 from channel.models import CallDirection, CallRecord
 
+log = logging.getLogger(__name__)
 MAX_BODY_CHARS = 64_000
 NOT_RECORDED = ("/api/schema/", "/api/docs/")  # the API's description, no calls
 # Answers to requests without valid credentials: their bodies are not stored (anyone may send
@@ -54,7 +58,11 @@ class ApiCallRecordMiddleware:
             response = json_not_found(request)
         elif response.status_code >= 500 and not _is_json(response):
             response = json_server_error(request)
-        http.save_records([*outbound, self._record(request, response, body, started)])
+        records = [*outbound, self._record(request, response, body, started)]
+        # Written once the answer is sent (the WSGI server closes the response after writing
+        # it): the client does not wait for the INSERT. Django's own list of what closing a
+        # response runs; an error there would be swallowed, so `_save_after_answer` logs it.
+        response._resource_closers.append(partial(_save_after_answer, records))  # type: ignore[attr-defined]
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -80,6 +88,13 @@ class ApiCallRecordMiddleware:
             api_key_id=api_key_id,
             order_id=getattr(request, ORDER_ID, None),
         )
+
+
+def _save_after_answer(records: list[CallRecord]) -> None:
+    try:
+        http.save_records(records)
+    except Exception:
+        log.exception("could not store the call records of an API call (%d)", len(records))
 
 
 def _storable(text: str) -> str:

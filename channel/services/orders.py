@@ -19,6 +19,7 @@ from channel.services import audit, golive, mapping
 PUSH_ORDER = "omni.push_order"
 CUSTOMER_CANCEL = "omni.customer_cancel"
 UPDATE_PROPERTIES = "omni.update_properties"
+FETCHED_AT_RESOLUTION_SECONDS = 60
 
 
 @dataclass
@@ -40,9 +41,10 @@ def order_upsert(
 
     Only rows whose values changed are written. Refreshing an order that Magento has not changed
     since (same `updated_at`, same values: Omni's single-order GET, the sync's overlap window)
-    reads its lines once, without a lock, and touches `fetched_at`; the returned order carries
-    those lines. `known`: the mirrored order, when the caller has just read it. `backfill`: the
-    run taking orders from before go-live on purpose (the order may then be pushed).
+    reads its lines once, without a lock, and touches `fetched_at` (once a minute at most); the
+    returned order carries those lines. `known`: the mirrored order, when the caller has just
+    read it. `backfill`: the run taking orders from before go-live on purpose (the order may then
+    be pushed).
     """
     data = mapping.map_order(raw)
     unchanged = _refresh_unchanged(data, known)
@@ -92,9 +94,17 @@ def _refresh_unchanged(data: mapping.OrderData, known: Order | None) -> UpsertRe
         return UpsertResult(order, created=False, changed=False, stale=True)
     if order.magento_updated_at != data.fields["magento_updated_at"] or _differs(order, data):
         return None
-    order.fetched_at = timezone.now()
-    Order.objects.filter(pk=order.pk).update(fetched_at=order.fetched_at)
+    _touch_fetched_at(order)
     return UpsertResult(order, created=False, changed=False)
+
+
+def _touch_fetched_at(order: Order) -> None:
+    """`fetched_at` says, to the minute, when Magento last confirmed the mirror: an order Omni
+    reads every few seconds is not written every time (its call records show each read)."""
+    now = timezone.now()
+    if (now - order.fetched_at).total_seconds() >= FETCHED_AT_RESOLUTION_SECONDS:
+        order.fetched_at = now
+        Order.objects.filter(pk=order.pk).update(fetched_at=now)
 
 
 def _differs(order: Order, data: mapping.OrderData) -> bool:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from channel.models import ApiKey, ApiKeyScope, CallRecord
+from channel.services import apikeys
 from channel.services.apikeys import api_key_create, api_key_revoke, hash_key
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,44 @@ def test_the_body_of_a_request_without_a_valid_key_is_not_stored() -> None:
     records = list(CallRecord.objects.values_list("request_body", flat=True))
     assert len(records) == 2
     assert all(len(stored) < 200 and "not stored" in stored for stored in records)
+
+
+def key_queries(raw: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call(raw)
+    return sum('FROM "channel_apikey"' in q["sql"] for q in captured)
+
+
+def test_a_worker_remembers_a_valid_key_instead_of_reading_it_every_time() -> None:
+    _, raw = api_key_create(name="omni")
+    assert (key_queries(raw), key_queries(raw)) == (1, 0)
+
+
+def test_a_key_revoked_or_changed_in_this_worker_is_refused_at_once() -> None:
+    key, raw = api_key_create(name="omni")
+    assert call(raw)[0] == 200
+    key.scope = ApiKeyScope.RETURNS  # admin's change form saves the row
+    key.save()
+    assert call(raw)[0] == 403
+    api_key_revoke(key)
+    assert call(raw)[0] == 401
+
+
+def test_another_workers_revocation_is_seen_after_api_key_cache_seconds(settings) -> None:
+    key, raw = api_key_create(name="omni")
+    assert call(raw)[0] == 200
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())  # no signal here
+    assert call(raw)[0] == 200  # still remembered
+    settings.API_KEY_CACHE_SECONDS = 0
+    assert call(raw)[0] == 401
+
+
+def test_a_remembered_key_stops_working_when_it_expires() -> None:
+    key, raw = api_key_create(name="omni", expires_at=timezone.now() + timedelta(hours=1))
+    assert call(raw)[0] == 200
+    remembered = next(iter(apikeys._remembered.values()))[1]
+    remembered.expires_at = timezone.now() - timedelta(seconds=1)  # an hour later
+    assert call(raw)[0] == 401

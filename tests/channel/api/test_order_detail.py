@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from channel.models import Order
+from channel.services import mapping
 from channel.services.sync import sync_magento
 from simulators.magento import MagentoSimulator
 
@@ -31,6 +34,26 @@ def test_it_refreshes_the_order_from_magento(
         False,
     )
     assert Order.objects.get(entity_id=order["entity_id"]).magento_state == "holded"
+
+
+def test_reading_an_unchanged_order_takes_one_select_and_one_insert(
+    api: APIClient, magento: MagentoSimulator
+) -> None:
+    """Omni's hottest read (docs/benchmarks.md, proxy overhead): the order with its lines in one
+    statement, Magento's answer compared in memory, the two call records in one INSERT; the API
+    key is remembered and `fetched_at` was written a moment ago."""
+    created = magento.add_order(
+        [{"sku": "TS-1", "qty": 2, "price": 500}, {"sku": "TS-2", "qty": 1, "price": 300}]
+    )
+    sync_magento()
+    url = f"/api/omni/orders/{created['increment_id']}"
+    first = api.get(url).json()
+    with CaptureQueriesContext(connection) as captured:
+        again = api.get(url).json()
+    assert [q["sql"].split()[0] for q in captured] == ["SELECT", "INSERT"]
+    assert again == first and [i["channelSkuCode"] for i in again["orderItems"]] == ["TS-1", "TS-2"]
+    mirrored = Order.objects.prefetch_related("lines").get(entity_id=created["entity_id"])
+    assert again == {**mapping.outward_order(mirrored), "stale": False}  # payments from `raw`
 
 
 def test_it_answers_from_the_mirror_marked_stale_when_magento_is_down(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
@@ -74,16 +76,23 @@ def test_it_refuses_an_order_already_mirrored() -> None:
         orders_create(raws=[mo.order(7)])
 
 
-def test_refreshing_an_unchanged_order_writes_no_history_and_touches_fetched_at() -> None:
+def test_refreshing_an_unchanged_order_writes_nothing_and_fetched_at_once_a_minute() -> None:
     raw = mo.order(8, items=[mo.item(81, "A"), mo.item(82, "B")])
     order = order_upsert(raw=raw).order
-    fetched = order.fetched_at
+    with CaptureQueriesContext(connection) as captured:
+        result = order_upsert(raw=raw)  # Omni reads it again at once: nothing is written
+    assert (result.changed, _writes(captured)) == (False, [])
+    a_minute_ago = order.fetched_at - timedelta(seconds=61)
+    Order.objects.filter(pk=order.pk).update(fetched_at=a_minute_ago)
     with CaptureQueriesContext(connection) as captured:
         result = order_upsert(raw=raw)
-    writes = [q["sql"].split()[0] for q in captured if q["sql"].split()[0] in ("INSERT", "UPDATE")]
-    assert (result.changed, writes) == (False, ["UPDATE"])
+    assert (result.changed, _writes(captured)) == (False, ["UPDATE"])
     assert order.history.count() == 1
-    assert Order.objects.get(pk=order.pk).fetched_at > fetched
+    assert Order.objects.get(pk=order.pk).fetched_at > a_minute_ago + timedelta(seconds=60)
+
+
+def _writes(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"].split()[0] for q in captured if q["sql"].split()[0] in ("INSERT", "UPDATE")]
 
 
 def test_refreshing_a_changed_order_writes_only_the_changed_line() -> None:
