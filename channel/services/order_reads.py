@@ -3,15 +3,13 @@ from Magento, its Magento status. The API's order views call these and only rend
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, QuerySet, TextField, prefetch_related_objects
-from django.db.models.functions import Cast
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from channel.integrations.magento import MagentoClient, MagentoError, SearchFilter, search_params
 from channel.models import Order, OrderLine
@@ -34,30 +32,6 @@ def order_mirrored(order_code: str) -> Order | None:
     if "\x00" in order_code:
         return None
     return Order.objects.filter(order_code=order_code).first()
-
-
-def _mirrored_with_lines(order_code: str) -> Order | None:
-    """`order_mirrored` with its lines, in one statement (lines joined to their order): Omni's
-    single-order read makes one round trip before Magento's answer instead of two."""
-    if "\x00" in order_code:
-        return None
-    lines = list(
-        OrderLine.objects.filter(order__order_code=order_code)
-        .select_related("order")
-        .defer("order__raw")  # Magento's JSON: decoded once below, not once per line
-        .annotate(order_raw=Cast("order__raw", TextField()))
-        .order_by("position")
-    )
-    if not lines:
-        return order_mirrored(order_code)  # an order without lines, or none
-    order = lines[0].order
-    order.raw = json.loads(lines[0].order_raw)  # type: ignore[attr-defined]  # annotated
-    for line in lines:
-        line.order = order  # one instance, as a prefetch gives
-    related = order.lines.all()  # stored as prefetch_related_objects stores a prefetch
-    related._result_cache, related._prefetch_done = lines, True  # type: ignore[attr-defined]
-    order._prefetched_objects_cache = {"lines": related}  # type: ignore[attr-defined]
-    return order
 
 
 def order_find(order_code: str) -> Order:
@@ -108,7 +82,7 @@ def orders_cancelled_page(
 def order_fresh(order_code: str) -> tuple[Order, bool]:
     """The order refreshed from Magento with its lines, and whether it is stale (Magento did not
     answer: the mirror's copy). An order not mirrored yet is looked up in Magento."""
-    order = _mirrored_with_lines(order_code)
+    order = order_mirrored(order_code)
     if order is None:
         order = _fetch_unknown(order_code)
     stale = False
