@@ -12,10 +12,13 @@ written straight into ``channel_order`` / ``channel_orderline`` in batches. The 
 
 The proxy's own progress follows (pushed to Omni, acknowledged, fulfilled).
 
-Fast at a million (PostgreSQL): the newest ``--recent-days`` days of orders and ``--templates``
-older ones are made by the fake Magento as above; every other (older) order is a copy of one of
-those templates made in SQL (``INSERT … SELECT … FROM generate_series``) with its own ids, codes,
-e-mail, phone and times (its ``raw`` JSON is the template's, ids included: nothing reads it).
+Fast at a million (PostgreSQL): in each age group above (older than 10 days, 10 to 2 days, under
+2 days) the fake Magento makes a few templates (``--templates`` of the oldest orders, the newest
+``--recent-templates`` of each recent group) as above; every other order of the group is a copy of
+one of its templates made in SQL (``INSERT … SELECT … FROM generate_series``), so it has the state
+of an order of its age, with its own ids, codes, e-mail, phone and times (its ``raw`` JSON is the
+template's, ids included: nothing reads it). The copies and the related rows are written on
+``--workers`` (2) connections at once, one per core; the phases' times are printed at the end.
 
 ``--related`` (PostgreSQL) then adds, per order, what the proxy keeps of its life, in SQL, in
 chunks: 11 call records (Omni's calls in, the proxy's calls to Magento and Omni, bodies of
@@ -25,6 +28,7 @@ day), 1 invoice (with a Magento invoice JSON), history rows (2 of the order, 2 o
 of the invoice) and, for 3 % of orders, a return of one unit.
 
     .venv/bin/python bench/generate_orders.py --count 100000 [--per-day 500] [--reset] [--related]
+        [--lean] [--templates 2000] [--recent-templates 500 (0: the fake makes every recent order)]
 """
 
 from __future__ import annotations
