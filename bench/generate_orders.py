@@ -203,7 +203,12 @@ def clone_orders(
 
     def job(pool: Pool, part: range) -> Callable[[], None]:
         template = pool.template_of("n")
-        params = {"low": part.start, "high": part.stop - 1, "spacing": spacing, "prefix": prefix}
+        params: dict[str, int | float | str] = {
+            "low": part.start,
+            "high": part.stop - 1,
+            "spacing": spacing,
+            "prefix": prefix,
+        }
 
         def copy() -> None:
             with transaction.atomic(), connection.cursor() as cursor:
