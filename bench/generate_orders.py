@@ -330,6 +330,7 @@ def _forget(sim: Any) -> None:
 
 def _store(raws: list[dict], end: datetime) -> None:
     from django.db import transaction
+    from django.db.models import F
 
     from channel.models import Order, OrderLine
     from channel.services import mapping
@@ -358,6 +359,11 @@ def _store(raws: list[dict], end: datetime) -> None:
             for line in lines:
                 line.order = order
         OrderLine.objects.bulk_create([line for _, lines in rows for line in lines])
+        # Mirrored a minute after Magento made it, as the copies (auto_now_add said "now").
+        Order.objects.filter(id__in=[order.pk for order, _ in rows]).update(
+            created_at=F("magento_created_at") + timedelta(minutes=1),
+            updated_at=F("magento_updated_at"),
+        )
 
 
 def _json_values(fields: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -52,3 +52,5 @@ def test_the_fake_makes_every_order_on_sqlite_shipping_what_it_sold() -> None:
     assert [o.entity_id for o in orders] == list(range(1, 301))
     assert orders.filter(magento_state="complete").count() > 150  # shipped, restocked as needed
     assert orders.filter(lines__isnull=False).distinct().count() > 250
+    first = orders[0]
+    assert first.created_at == first.magento_created_at + timedelta(minutes=1)
