@@ -12,11 +12,80 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 CHUNK = 20_000
+WORKERS = 2  # connections loading at once: one per core of the benchmark machine
+# The tables one connection fills; another fills the rest at the same time (chunk by chunk,
+# each table by one connection, so every table's ids still follow the orders' times).
+FIRST_STREAM = ("channel_callrecord", "channel_idempotencyrecord", "channel_historicalorder")
+# Each loading session: no wait for the WAL flush at commit (a crash loses the last chunks of a
+# benchmark database, nothing else); no foreign-key checks (triggers off, as pg_restore
+# --disable-triggers: the rows are made from rows that exist; Django's constraints are deferred,
+# so the checks, one per row, ran at each commit); sorts for the index builds in memory.
+SESSION = [
+    "SET synchronous_commit = off",
+    "SET session_replication_role = replica",
+    "SET maintenance_work_mem = '256MB'",
+]
+PHASES: list[tuple[str, float]] = []
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Time a phase of the generation; ``report_phases`` prints them all."""
+    begun = time.monotonic()
+    print(f"  {name} …", flush=True)
+    try:
+        yield
+    finally:
+        spent = time.monotonic() - begun
+        PHASES.append((name, spent))
+        print(f"  {name}: {spent:.0f} s", flush=True)
+
+
+def report_phases() -> None:
+    total = sum(spent for _, spent in PHASES)
+    print("# phases (seconds):")
+    for name, spent in PHASES:
+        print(f"#   {name:44} {spent:7.1f}  {100 * spent / total if total else 0:5.1f} %")
+    print(f"#   {'total':44} {total:7.1f}")
+
+
+def prepare_session() -> None:
+    """Settings of this thread's connection for a bulk load."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in SESSION:
+            cursor.execute(statement)
+
+
+def parallel(jobs: Sequence[Callable[[], None]], workers: int | None = None) -> None:
+    """Run ``jobs`` on ``workers`` threads, each with its own database connection (PostgreSQL
+    works on one core per connection), in the order given; the first error is raised."""
+    from django.db import connection
+
+    workers = workers or WORKERS
+
+    def run(job: Callable[[], None]) -> None:
+        prepare_session()
+        job()
+
+    def finish() -> None:
+        connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            for future in [pool.submit(run, job) for job in jobs]:
+                future.result()
+        finally:
+            for future in [pool.submit(finish) for _ in range(workers)]:
+                future.result()
+
 
 ADDRESS = {
     "name": "Priya Sharma",
@@ -245,12 +314,12 @@ def _values(rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
 
 
 def statements(
-    api_key_id: int, templates: int, copies_end: int, lean: bool = False
+    api_key_id: int, template: str = "o.id", lean: bool = False
 ) -> list[tuple[str, list[Any]]]:
     """(SQL, parameters) per table for the orders of ids low..high (the last two parameters).
 
-    Orders templates+1..copies_end are copies of order (id - 1) % templates + 1, whose Magento
-    JSON they share: the call record of the refresh takes the text of that JSON from
+    Copied orders share their template's Magento JSON (``template``: SQL giving the template's
+    id of order ``o``): the call record of the refresh takes the text of that JSON from
     ``bench_raw_body`` (made once per distinct JSON), already compressed, instead of converting
     and compressing it again for each copy. ``lean`` leaves out history rows, idempotency
     records and attempts (measured on a smaller set, for the bytes per order)."""
@@ -268,12 +337,11 @@ def statements(
                 CASE WHEN c.response = '{{raw}}' THEN b.body ELSE {_fill("c.response")} END,
                 '', {at}, CASE WHEN c.direction = 'in' THEN %s::bigint END, o.id
             FROM channel_order o
-            JOIN bench_raw_body b ON b.order_id = CASE WHEN o.id > %s AND o.id <= %s
-                THEN (o.id - 1) %% %s + 1 ELSE o.id END
+            JOIN bench_raw_body b ON b.order_id = {template}
             CROSS JOIN (VALUES {calls})
                 AS c(direction, system, method, path, status, ms, request, response, minutes)
             WHERE o.id BETWEEN %s AND %s ORDER BY o.id, c.minutes""",
-            [api_key_id, templates, copies_end, templates, *call_params],
+            [api_key_id, *call_params],
         ),
         (
             f"""INSERT INTO channel_auditevent (order_id, subject, action, actor, message, data,
@@ -318,18 +386,20 @@ def statements(
         (
             f"""INSERT INTO channel_shipment (order_id, shipment_id, shipment_code, location_code,
                 state, awb_number, transporter, awb_source, box_awbs, weight_grams, dimensions,
-                package_sku, gate_pass_code, magento_shipment_id, handed_over_at, shipped_at,
-                pack_request, created_at, updated_at)
+                package_sku, gate_pass_code, magento_shipment_id, magento_parts, handed_over_at,
+                shipped_at, pack_request, label_from_magento, created_at, updated_at)
             SELECT o.id, o.id, o.order_code || '-1', 'WH1',
                 CASE o.lifecycle WHEN 'fulfilled' THEN 'shipped' WHEN 'cancelled' THEN 'cancelled'
                     ELSE 'packed' END,
                 '1490' || lpad(o.id::text, 9, '0'), 'Delhivery', 'series', '[]', 500,
                 '{{"length": 20, "breadth": 15, "height": 10}}', 'BOX-S', '',
                 CASE WHEN o.lifecycle = 'fulfilled' THEN o.entity_id END,
+                CASE WHEN o.lifecycle = 'fulfilled' THEN jsonb_build_array(o.entity_id)
+                    ELSE '[]' END,
                 o.magento_created_at + interval '10 hours',
                 CASE WHEN o.lifecycle = 'fulfilled'
                     THEN o.magento_created_at + interval '601 minutes' END,
-                {_fill("%s")}::jsonb, o.magento_created_at + interval '1 hour',
+                {_fill("%s")}::jsonb, false, o.magento_created_at + interval '1 hour',
                 o.magento_created_at + interval '601 minutes'
             FROM channel_order o WHERE o.id BETWEEN %s AND %s ORDER BY o.id""",
             [PACK],
@@ -343,9 +413,10 @@ def statements(
         ),
         (
             f"""INSERT INTO channel_invoice (order_id, shipment_id, state, magento_invoice_id,
-                adopted, invoice_number, invoice_date, capture, lines, grand_total, tax_total, raw,
-                last_error, created_at, updated_at)
-            SELECT o.id, s.id, 'created', o.entity_id, false, 'INV' || o.entity_id,
+                magento_parts, adopted, invoice_number, invoice_date, capture, lines, grand_total,
+                tax_total, raw, last_error, created_at, updated_at)
+            SELECT o.id, s.id, 'created', o.entity_id, jsonb_build_array(o.entity_id), false,
+                'INV' || o.entity_id,
                 s.created_at + interval '1 minute', false,
                 ({_fill("%s")}::jsonb) -> 'invoiceDetails', o.grand_total,
                 round(o.grand_total * 0.05, 2), {_fill("%s")}::jsonb, '',
@@ -378,15 +449,15 @@ def statements(
                 store_id, magento_state, magento_status, magento_created_at, magento_updated_at,
                 customer_email, customer_name, is_guest, payment_method, currency, grand_total,
                 shipping_incl_tax, shipping_address, billing_address, location_code, lifecycle,
-                acknowledged_at, pushed_to_omni_at, data_errors, notes, created_at,
-                history_date, history_change_reason, history_type, history_user_id)
+                acknowledged_at, pushed_to_omni_at, not_sent_reason, data_errors, notes,
+                created_at, history_date, history_change_reason, history_type, history_user_id)
             SELECT o.id, o.entity_id, o.increment_id, o.order_code, o.store_id, o.magento_state,
                 o.magento_status, o.magento_created_at, o.magento_updated_at, o.customer_email,
                 o.customer_name, o.is_guest, o.payment_method, o.currency, o.grand_total,
                 o.shipping_incl_tax, o.shipping_address, o.billing_address, o.location_code,
-                o.lifecycle, o.acknowledged_at, o.pushed_to_omni_at, o.data_errors, o.notes,
-                o.created_at, o.magento_created_at + make_interval(mins => h.minutes), NULL,
-                h.kind, NULL
+                o.lifecycle, o.acknowledged_at, o.pushed_to_omni_at, o.not_sent_reason,
+                o.data_errors, o.notes, o.created_at,
+                o.magento_created_at + make_interval(mins => h.minutes), NULL, h.kind, NULL
             FROM channel_order o CROSS JOIN (VALUES ('+', 0), ('~', 5)) AS h(kind, minutes)
             WHERE o.id BETWEEN %s AND %s ORDER BY o.id, h.minutes""",
             [],
@@ -394,13 +465,14 @@ def statements(
         (
             """INSERT INTO channel_historicalshipment (id, order_id, shipment_id, shipment_code,
                 location_code, state, awb_number, transporter, awb_source, box_awbs, weight_grams,
-                dimensions, package_sku, gate_pass_code, magento_shipment_id, handed_over_at,
-                shipped_at, pack_request, created_at, history_date, history_change_reason,
-                history_type, history_user_id)
+                dimensions, package_sku, gate_pass_code, magento_shipment_id, magento_parts,
+                handed_over_at, shipped_at, pack_request, label_from_magento, created_at,
+                history_date, history_change_reason, history_type, history_user_id)
             SELECT s.id, s.order_id, s.shipment_id, s.shipment_code, s.location_code, s.state,
                 s.awb_number, s.transporter, s.awb_source, s.box_awbs, s.weight_grams,
                 s.dimensions, s.package_sku, s.gate_pass_code, s.magento_shipment_id,
-                s.handed_over_at, s.shipped_at, s.pack_request, s.created_at,
+                s.magento_parts, s.handed_over_at, s.shipped_at, s.pack_request,
+                s.label_from_magento, s.created_at,
                 s.created_at + make_interval(mins => h.minutes), NULL, h.kind, NULL
             FROM channel_shipment s CROSS JOIN (VALUES ('+', 0), ('~', 540)) AS h(kind, minutes)
             WHERE s.order_id BETWEEN %s AND %s ORDER BY s.id, h.minutes""",
@@ -408,10 +480,11 @@ def statements(
         ),
         (
             """INSERT INTO channel_historicalinvoice (id, order_id, shipment_id, state,
-                magento_invoice_id, adopted, invoice_number, invoice_date, capture, lines,
-                grand_total, tax_total, last_error, created_at, history_date,
+                magento_invoice_id, magento_parts, adopted, invoice_number, invoice_date, capture,
+                lines, grand_total, tax_total, last_error, created_at, history_date,
                 history_change_reason, history_type, history_user_id)
-            SELECT i.id, i.order_id, i.shipment_id, i.state, i.magento_invoice_id, i.adopted,
+            SELECT i.id, i.order_id, i.shipment_id, i.state, i.magento_invoice_id,
+                i.magento_parts, i.adopted,
                 i.invoice_number, i.invoice_date, i.capture, i.lines, i.grand_total, i.tax_total,
                 i.last_error, i.created_at, i.created_at, NULL, '+', NULL
             FROM channel_invoice i WHERE i.order_id BETWEEN %s AND %s ORDER BY i.id""",
@@ -449,8 +522,7 @@ def statements(
 
 RAW_BODIES = """
 CREATE TABLE bench_raw_body AS
-SELECT id AS order_id, raw::text AS body FROM channel_order
-WHERE id <= %s OR id > %s;
+SELECT id AS order_id, raw::text AS body FROM channel_order o WHERE {template} = o.id;
 ALTER TABLE bench_raw_body ADD PRIMARY KEY (order_id);
 """
 
@@ -477,19 +549,34 @@ def without_indexes(tables: list[str]) -> Iterator[None]:
     try:
         yield
     finally:
+        with phase(f"index builds ({len(dropped)} indexes of {len(tables)} tables)"):
+            parallel([_executor(definition) for _, definition in dropped])
+
+
+def _executor(statement: str, params: Sequence[Any] = ()) -> Callable[[], None]:
+    def execute() -> None:
+        from django.db import connection
+
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '256MB'")
-            for _, definition in dropped:
-                cursor.execute(definition)
+            cursor.execute(statement, params)
+
+    return execute
+
+
+def vacuum_analyze(tables: Sequence[str]) -> None:
+    """What autovacuum does after a bulk load, two tables at a time."""
+    with phase("VACUUM ANALYZE"):
+        parallel([_executor(f'VACUUM ANALYZE "{table}"') for table in tables])
 
 
 def tables_of(sql: list[tuple[str, list[Any]]]) -> list[str]:
     return [statement.split()[2] for statement, _ in sql]
 
 
-def generate(started: float, *, templates: int, copies_end: int, lean: bool = False) -> None:
-    """Add the related rows of every order in the mirror, CHUNK orders per transaction."""
-    from django.db import connection, transaction
+def generate(started: float, *, template: str = "o.id", lean: bool = False) -> None:
+    """Add the related rows of every order in the mirror, CHUNK orders per transaction, on
+    two connections at once (``FIRST_STREAM``'s tables on one, the others on the other)."""
+    from django.db import connection
     from django.db.models import Max
 
     from channel.models import ApiKeyScope, Order
@@ -497,25 +584,47 @@ def generate(started: float, *, templates: int, copies_end: int, lean: bool = Fa
 
     last = Order.objects.aggregate(last=Max("id"))["last"] or 0
     key, _ = api_key_create(name="omni (bench)", scope=ApiKeyScope.OMNI)
-    sql = statements(key.pk, templates, copies_end, lean)
-    with connection.cursor() as cursor:
+    sql = statements(key.pk, template, lean)
+    with phase("Magento JSON as text for the refresh calls"), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_body")
-        cursor.execute(RAW_BODIES, [templates, copies_end])
-    spent = [0.0] * len(sql)
+        cursor.execute(RAW_BODIES.replace("{template}", template), [])
+    spent = {table: 0.0 for table in tables_of(sql)}
+    streams = [
+        [s for s in sql if tables_of([s])[0] in FIRST_STREAM],
+        [s for s in sql if tables_of([s])[0] not in FIRST_STREAM],
+    ]
     with without_indexes(tables_of(sql)):
+        with phase("related rows (inserts)"):
+            parallel([_stream(part, last, spent, started) for part in streams if part])
+    per_table = ", ".join(f"{t} {s:.0f}" for t, s in spent.items())
+    print(f"  seconds per table (two connections at once): {per_table}")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_body")
+    vacuum_analyze(tables_of(sql))
+
+
+def _stream(
+    sql: list[tuple[str, list[Any]]], last: int, spent: dict[str, float], started: float
+) -> Callable[[], None]:
+    """A job inserting the rows of ``sql``'s tables for every order, CHUNK orders a
+    transaction."""
+
+    def load() -> None:
+        from django.db import connection, transaction
+
+        tables = tables_of(sql)
         for low in range(1, last + 1, CHUNK):
             high = min(last, low + CHUNK - 1)
             with transaction.atomic(), connection.cursor() as cursor:
-                for n, (statement, params) in enumerate(sql):
+                for table, (statement, params) in zip(tables, sql, strict=True):
                     begun = time.monotonic()
                     cursor.execute(statement, [*params, low, high])
-                    spent[n] += time.monotonic() - begun
+                    spent[table] += time.monotonic() - begun
+                begun = time.monotonic()
+            spent[f"commit ({tables[0]}…)"] = (
+                spent.get(f"commit ({tables[0]}…)", 0.0) + time.monotonic() - begun
+            )
             elapsed = time.monotonic() - started
-            print(f"  related rows of {high} orders ({elapsed:.0f} s)", flush=True)
-        print(f"  building indexes ({time.monotonic() - started:.0f} s)", flush=True)
-    tables = tables_of(sql)
-    per_table = ", ".join(f"{t} {s:.0f}" for t, s in zip(tables, spent, strict=True))
-    print(f"  seconds per table: {per_table}")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE bench_raw_body")
-        cursor.execute("VACUUM ANALYZE")
+            print(f"  {tables[0]}…: related rows of {high} orders ({elapsed:.0f} s)", flush=True)
+
+    return load

@@ -6,7 +6,7 @@ Run it against a database filled by ``bench/generate_orders.py --related`` (Post
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_i20_1m \\
         .venv/bin/python bench/support_desk.py --requests 30 --json var/desk-1m.json \\
-        [--baseline var/desk-10k.json] [--plans]
+        [--baseline var/desk-10k.json] [--http]
 
 The search terms are taken from the data (an order in the middle of the range: neither the newest
 page nor the oldest); ``--baseline`` prints each page's ratio to an earlier run (e.g. at 10,000
@@ -14,14 +14,24 @@ orders). Exits 1 when a page's p95 is over ``--goal-ms`` (300) or, with a baseli
 ``--goal-ratio`` (1.5) times its baseline median (pages whose median is under 50 ms are not held
 to the ratio: a few milliseconds of noise are not growth). The ratio compares medians: on a shared
 machine a p95 of 20 requests is one unlucky request.
+
+``--http`` measures the same pages over real HTTP instead: the proxy's web process as in
+production (gunicorn, one sync worker, production settings against ``BENCH_DATABASE_URL``; only
+its session and CSRF cookies are not marked Secure, as the requests are plain HTTP on loopback),
+logged in through ``/admin/login/`` (CSRF token, django-axes) with ``requests``; the CPU column is
+then gunicorn's CPU per request (mean: /proc counts in 10 ms ticks).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import secrets
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common
 
 RATIO_FLOOR_MS = 50.0
+USERNAME = "bench-admin"
+# A page fetcher: the URL's status code; and the CPU seconds spent so far on Django's side.
+Get = Callable[[str], int]
+Cpu = Callable[[], float]
 
 
 def terms() -> dict[str, str]:
@@ -136,22 +150,75 @@ def pages(found: dict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
-def measure(client: Any, url: str, requests: int) -> tuple[list[float], float]:
-    """Wall times of `requests` requests, and the median CPU time of this process (Django's
-    side, without the PostgreSQL backend): on a busy machine the wall time includes waiting for
-    a CPU, the CPU time does not."""
-    response = client.get(url)  # warm-up: templates, the plan cache, the buffer cache
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
+def measure(
+    get: Get, cpu_now: Cpu, url: str, requests: int, *, mean_cpu: bool
+) -> tuple[list[float], float]:
+    """Wall times of `requests` requests, and Django's CPU time per request (without the
+    PostgreSQL backend; the median, or the mean when ``mean_cpu``): on a busy machine the wall
+    time includes waiting for a CPU, the CPU time does not."""
+    status = get(url)  # warm-up: templates, the plan cache, the buffer cache
+    if status != 200:
+        raise SystemExit(f"{url} answered {status}")
     times, cpu = [], []
     for _ in range(requests):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
+        started, started_cpu = time.perf_counter(), cpu_now()
+        status = get(url)
         times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    return times, common.median_ms(cpu)
+        cpu.append(cpu_now() - started_cpu)
+        if status != 200:
+            raise SystemExit(f"{url} answered {status}")
+    return times, (sum(cpu) * 1000 / len(cpu) if mean_cpu else common.median_ms(cpu))
+
+
+@contextmanager
+def in_process() -> Iterator[tuple[Get, Cpu]]:
+    """Django's test client in this process, logged in as the superuser."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser())
+    yield (lambda url: client.get(url).status_code), time.process_time
+
+
+@contextmanager
+def over_http() -> Iterator[tuple[Get, Cpu]]:
+    """gunicorn with production settings, logged in through the admin's login form."""
+    import requests
+
+    password = secrets.token_urlsafe(16)
+    superuser(password)
+    env = common.base_env(ALLOWED_HOSTS="127.0.0.1", SECURE_COOKIES="false")
+    with common.gunicorn(env) as server, requests.Session() as session:
+        login(session, server.url, password)
+        yield (lambda url: session.get(server.url + url).status_code), server.cpu_seconds
+
+
+def superuser(password: str | None = None) -> Any:
+    """The benchmark's superuser (with ``password`` when given; axes' failures for it reset)."""
+    from axes.utils import reset
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        username=USERNAME, defaults={"is_staff": True, "is_superuser": True}
+    )
+    if password is not None:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        reset(username=USERNAME)
+    return user
+
+
+def login(session: Any, base: str, password: str) -> None:
+    """Log in through /admin/login/ as a browser does (the form's CSRF token and cookie)."""
+    url = f"{base}/admin/login/"
+    page = session.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    if page.status_code != 200 or token is None:
+        raise SystemExit(f"{url} answered {page.status_code} without a login form")
+    form = {"username": USERNAME, "password": password, "csrfmiddlewaretoken": token.group(1)}
+    answer = session.post(f"{url}?next=/admin/", data=form, headers={"Referer": url})
+    if answer.status_code != 200 or "sessionid" not in session.cookies:
+        raise SystemExit(f"the login failed: {answer.status_code} at {answer.url}")
 
 
 def main() -> int:
@@ -163,23 +230,27 @@ def main() -> int:
     parser.add_argument("--goal-ratio", type=float, default=1.5)
     parser.add_argument("--only", help="measure only pages whose name contains this")
     parser.add_argument("--queries", action="store_true", help="print each page's SQL count")
+    parser.add_argument(
+        "--http", action="store_true", help="over HTTP to gunicorn (production settings)"
+    )
     common.quiet_option(parser)
     args = parser.parse_args()
-    common.header("Support desk: admin pages", args.wait_quiet)
+    if args.http and args.queries:
+        parser.error("--queries counts in this process: not with --http")
+    mode = "over HTTP (gunicorn, 1 sync worker)" if args.http else "Django's test client"
+    common.header(f"Support desk: admin pages, {mode}", args.wait_quiet)
     common.setup_django(ALLOWED_HOSTS="testserver")
+    with over_http() if args.http else in_process() as (get, cpu_now):
+        return run(args, get, cpu_now)
 
-    from django.contrib.auth import get_user_model
+
+def run(args: argparse.Namespace, get: Get, cpu_now: Cpu) -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from channel.models import Order
 
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
     found = terms()
     orders = Order.objects.order_by("-id").values_list("id", flat=True).first()
     print(f"# {orders} orders in {common.database_url()}; terms: {json.dumps(found)}")
@@ -190,7 +261,7 @@ def main() -> int:
     for name, url in pages(found):
         if args.only and args.only not in name:
             continue
-        times, cpu = measure(client, url, args.requests)
+        times, cpu = measure(get, cpu_now, url, args.requests, mean_cpu=args.http)
         p95 = common.percentile_ms(times, 95)
         median = common.median_ms(times)
         results[name] = {"p95": p95, "median": median, "cpu": cpu}
@@ -203,6 +274,8 @@ def main() -> int:
         shown = f"{ratio:6.2f}" if ratio is not None else "     -"
         extra = ""
         if args.queries:
+            client = Client()
+            client.force_login(superuser())
             with CaptureQueriesContext(connection) as queries:
                 client.get(url)
             extra = f"  ({len(queries)} queries)"
