@@ -826,12 +826,14 @@ def stock_reconcile(
             report.missing.append(sku)
         elif drift and sku not in report.drifted:
             report.drifted.append(sku)
-    # One UPDATE per observation (not per row: a catalog is tens of thousands of rows).
-    for (quantity, drift), pks in by_observation.items():
-        for start in range(0, len(pks), 500):
-            StockLevel.objects.filter(pk__in=pks[start : start + 500]).update(
-                observed_quantity=quantity, observed_at=now, drift=drift
-            )
+    # One UPDATE per observation (not per row: a catalog is tens of thousands of rows), all in
+    # one transaction: one commit, not one per statement (each a disk flush on SQLite).
+    with transaction.atomic():
+        for (quantity, drift), pks in by_observation.items():
+            for start in range(0, len(pks), 500):
+                StockLevel.objects.filter(pk__in=pks[start : start + 500]).update(
+                    observed_quantity=quantity, observed_at=now, drift=drift
+                )
     _note_reconciliation(report)
     return report
 
