@@ -38,7 +38,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -497,18 +497,7 @@ def _record_accepted(
     if not targets:
         return []
     pks = [t.pk for t in targets]
-    updated = StockLevel.objects.filter(pk__in=pks, received_at=version).update(
-        state=StockState.SYNCED,
-        magento_quantity=F("quantity"),
-        reserved_units=_per_row(targets, "reserved"),
-        written_quantity=_per_row(targets, "written"),
-        magento_version=version,
-        magento_accepted_at=now,
-        source_code=source_code,
-        last_error="",
-        last_attempt_at=now,
-        updated_at=now,
-    )
+    updated = _mark_synced(targets, version=version, source_code=source_code, now=now)
     if updated == len(pks):
         return []
     moved = set(
@@ -531,13 +520,33 @@ def _record_accepted(
     return sorted(moved)
 
 
-def _per_row(targets: list[StockTarget], attribute: str) -> Case:
-    """One UPDATE for all rows: CASE id WHEN … THEN <the target's value> (few distinct values)."""
-    by_value: dict[int, list[int]] = defaultdict(list)
-    for target in targets:
-        by_value[int(getattr(target, attribute))].append(target.pk)
-    whens = [When(pk__in=pks, then=Value(value)) for value, pks in by_value.items()]
-    return Case(*whens, default=Value(0), output_field=IntegerField())
+def _mark_synced(
+    targets: list[StockTarget], *, version: datetime, source_code: str, now: datetime
+) -> int:
+    """Rows still at `version` take Magento's acceptance: one UPDATE with each row's reserved and
+    written units (`CASE id WHEN … THEN …`). Raw SQL, as the ledger upsert: the ORM's CASE of
+    `id IN (…)` per value cost ~12 ms of compiling per push of 200 SKUs. Returns rows updated."""
+    connection = connections[StockLevel.objects.db]
+    ops = connection.ops
+    table = ops.quote_name(StockLevel._meta.db_table)
+    cases = " ".join(["WHEN %s THEN %s"] * len(targets))
+    placeholders = ", ".join(["%s"] * len(targets))
+    sql = (
+        f"UPDATE {table} SET state = %s, magento_quantity = quantity, "
+        f"reserved_units = CASE id {cases} ELSE reserved_units END, "
+        f"written_quantity = CASE id {cases} ELSE written_quantity END, "
+        "magento_version = %s, magento_accepted_at = %s, source_code = %s, last_error = %s, "
+        f"last_attempt_at = %s, updated_at = %s WHERE id IN ({placeholders}) AND received_at = %s"
+    )
+    at, when = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(version)
+    params: list[Any] = [StockState.SYNCED]
+    params += [v for t in targets for v in (t.pk, int(t.reserved))]
+    params += [v for t in targets for v in (t.pk, int(t.written))]
+    params += [when, at, source_code, "", at, at]
+    params += [t.pk for t in targets] + [when]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 def _queue_writes(pks: list[int], *, reason: str) -> None:
@@ -793,36 +802,38 @@ def stock_reconcile(
     Omni's quantities on the ledger (contract 8.1: salable, not the raw source quantity)."""
     report = ReconcileReport(requeued=stock_requeue_stuck())
     since = timezone.now() - timedelta(hours=hours or settings.INVENTORY_RECONCILE_HOURS)
-    rows = list(
+    # (pk, sku) pairs, not model instances: a catalog is tens of thousands of rows
+    rows: list[tuple[int, str]] = list(
         StockLevel.objects.filter(received_at__gte=since)
         .exclude(state=StockState.UNKNOWN_SKU)
-        .order_by(F("observed_at").asc(nulls_first=True), "pk")[
-            : limit or settings.INVENTORY_RECONCILE_LIMIT
-        ]
+        .order_by(F("observed_at").asc(nulls_first=True), "pk")
+        .values_list("pk", "sku")[: limit or settings.INVENTORY_RECONCILE_LIMIT]
     )
     client = client or MagentoClient()
-    skus = sorted({row.sku for row in rows})
+    skus = sorted({sku for _, sku in rows})
     observed = _observe_salable(client, skus, report)
     expected = omni_totals(skus)
     now = timezone.now()
     by_observation: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
-    for row in rows:
-        if row.sku not in observed:
+    for pk, sku in rows:
+        if sku not in observed:
             continue
-        quantity = observed[row.sku]
-        drift = None if quantity is None else quantity - expected.get(row.sku, 0)
-        by_observation[(quantity, drift)].append(row.pk)
+        quantity = observed[sku]
+        drift = None if quantity is None else quantity - expected.get(sku, 0)
+        by_observation[(quantity, drift)].append(pk)
         report.checked += 1
-        if quantity is None and row.sku not in report.missing:
-            report.missing.append(row.sku)
-        elif drift and row.sku not in report.drifted:
-            report.drifted.append(row.sku)
-    # One UPDATE per observation (not per row: a catalog is tens of thousands of rows).
-    for (quantity, drift), pks in by_observation.items():
-        for start in range(0, len(pks), 500):
-            StockLevel.objects.filter(pk__in=pks[start : start + 500]).update(
-                observed_quantity=quantity, observed_at=now, drift=drift
-            )
+        if quantity is None and sku not in report.missing:
+            report.missing.append(sku)
+        elif drift and sku not in report.drifted:
+            report.drifted.append(sku)
+    # One UPDATE per observation (not per row: a catalog is tens of thousands of rows), all in
+    # one transaction: one commit, not one per statement (each a disk flush on SQLite).
+    with transaction.atomic():
+        for (quantity, drift), pks in by_observation.items():
+            for start in range(0, len(pks), 500):
+                StockLevel.objects.filter(pk__in=pks[start : start + 500]).update(
+                    observed_quantity=quantity, observed_at=now, drift=drift
+                )
     _note_reconciliation(report)
     return report
 

@@ -142,12 +142,13 @@ class MsiMixin:
         stock_id = self.stock_channels.get(unquote(code)) if type == "website" else None
         if stock_id is None:
             raise MagentoError(400, MSG_NO_CHANNEL)
+        criteria = self._criteria(req)
         rows = []
-        for sku, product in self.products.items():
+        for product in self._products_for(criteria):
             if product["type"] not in ("simple", "virtual", "downloadable"):
                 continue
             if not any(c in product["sources"] for c in self.stocks[stock_id]):
                 continue
-            qty = self.salable_qty(sku, stock_id)
-            rows.append({"sku": sku, "qty": qty, "is_salable": qty > 0})
-        return self._search_response(req, rows, _copy, {"sku", "qty", "is_salable"})
+            qty = self.salable_qty(product["sku"], stock_id)
+            rows.append({"sku": product["sku"], "qty": qty, "is_salable": qty > 0})
+        return self._search_response(req, rows, _copy, {"sku", "qty", "is_salable"}, criteria)

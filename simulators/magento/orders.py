@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import json
+import operator
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, cast
 from urllib.parse import unquote
 
 from simulators.base import RecordedRequest, SimResponse
@@ -22,7 +26,14 @@ from simulators.magento.common import (
     snake_keys,
 )
 from simulators.magento.items import cancel_item, qty_to_cancel, qty_to_invoice, qty_to_ship
-from simulators.magento.search import SearchCriteria
+from simulators.magento.search import (
+    Keyset,
+    SearchCriteria,
+    check_request,
+    filter_rows,
+    keyset_of,
+    keyset_page,
+)
 
 DEFAULT_STATE_STATUSES: dict[str, list[str]] = {
     "new": ["pending"],
@@ -78,6 +89,50 @@ def _shipping_total(order: Mapping[str, Any]) -> dict[str, Any]:
             if f"base_{key}" in order:
                 total[f"base_{key}"] = order[f"base_{key}"]
     return total
+
+
+KEYSET_FIELDS = ("created_at", "updated_at")
+
+
+@dataclass
+class KeysetIndex:
+    """Orders sorted by (lower-cased field, entity_id): which orders (see
+    ``_orders_signature``), their field values and the orders."""
+
+    signature: tuple[int, str]
+    values: list[Any]
+    orders: list[dict[str, Any]]
+
+
+@dataclass
+class KeysetMatches:
+    """The orders of an index some filter groups match: ``values`` are the index's orders'
+    tested columns when it was made; ``keys`` and ``orders`` the matches, in index order."""
+
+    signature: tuple[int, str]
+    indexed: list[dict[str, Any]]
+    values: list[Any]
+    keys: list[tuple[str, int]]
+    orders: list[dict[str, Any]]
+
+
+def _columns(orders: list[dict[str, Any]], fields: tuple[str, ...]) -> list[Any]:
+    """The orders' values of ``fields``, flat (order by order), in one pass over the orders."""
+    try:
+        if len(fields) == 1:
+            return list(map(operator.itemgetter(fields[0]), orders))
+        return list(chain.from_iterable(map(operator.itemgetter(*fields), orders)))
+    except KeyError:  # a column some order lacks: NULL
+        return [order.get(f) for order in orders for f in fields]
+
+
+def _same(current: list[Any], snapshot: list[Any]) -> bool:
+    return len(current) == len(snapshot) and all(map(operator.is_, current, snapshot))
+
+
+def _indexable(order: Mapping[str, Any], name: str) -> bool:
+    entity_id = order.get("entity_id")
+    return isinstance(order.get(name), str) and type(entity_id) is int
 
 
 class OrdersMixin:
@@ -319,9 +374,88 @@ class OrdersMixin:
     # -- REST handlers: orders -----------------------------------------------------------------
 
     def _h_orders(self, req: RecordedRequest) -> SimResponse:
-        rows = [self.orders[k] for k in sorted(self.orders)]
-        columns = set(rows[0]) | ORDER_NULLABLE_COLUMNS if rows else None
-        return self._search_response(req, rows, self._order_out, columns)
+        criteria = self._criteria(req)
+        keyset = keyset_of(criteria, KEYSET_FIELDS) if not self.shuffle_ties else None
+        found = self._orders_after(keyset, criteria) if keyset is not None and self.orders else None
+        if found is None:
+            rows = [self.orders[k] for k in sorted(self.orders)]
+            columns = set(rows[0]) | ORDER_NULLABLE_COLUMNS if rows else None
+            return self._search_response(req, rows, self._order_out, columns, criteria)
+        options = self._options(set(self.orders[min(self.orders)]) | ORDER_NULLABLE_COLUMNS)
+        check_request(criteria, options)
+        page, total = keyset_page(*found, criteria, options)
+        body = {
+            "items": [self._order_out(row) for row in page],
+            "search_criteria": criteria.echo(),
+            "total_count": total,
+        }
+        return self._ok(req, body)
+
+    def _orders_after(
+        self, keyset: Keyset, criteria: SearchCriteria
+    ) -> tuple[list[dict[str, Any]], int] | None:
+        """The orders the criteria match in the keyset's order, and where the cursor is in
+        them (what a database's index on (field, entity_id) answers); None when some order
+        cannot be indexed."""
+        groups = [g for n, g in enumerate(criteria.groups) if n not in keyset.consumed]
+        matches = self._keyset_matches(keyset.name, groups)
+        if matches is None:
+            return None
+        since = keyset.since.casefold()
+        if keyset.last_id is None:
+            return matches.orders, bisect.bisect_left(matches.keys, (since,))
+        return matches.orders, bisect.bisect_right(matches.keys, (since, keyset.last_id))
+
+    def _keyset_index(self, name: str) -> KeysetIndex | None:
+        """Every order sorted as a search by ``name`` then ``entity_id`` sorts them; kept
+        between searches while the same orders exist and their ``name`` values are the same
+        objects (checked on each use: orders change in place). None unless every order has a
+        text ``name`` and an integer entity_id."""
+        cached = self._keyset_indexes.get(name)
+        if cached is not None and cached.signature == self._orders_signature():
+            if _same(_columns(cached.orders, (name,)), cached.values):
+                return cached
+        orders = list(self.orders.values())
+        if not all(_indexable(order, name) for order in orders):
+            return None
+        orders.sort(key=lambda o: (o[name].casefold(), o["entity_id"]))
+        index = KeysetIndex(self._orders_signature(), _columns(orders, (name,)), orders)
+        self._keyset_indexes[name] = index
+        return index
+
+    def _keyset_matches(
+        self, name: str, groups: list[list[tuple[str, str, str]]]
+    ) -> KeysetMatches | None:
+        """The orders ``groups`` match in the index's order, with their keys; kept between
+        searches (a backfill asks the same filter for every page) while the same orders exist
+        and the index's column and those the groups test are the same objects in each (one
+        pass over the orders, no index check then)."""
+        fields = (name, *sorted({f for g in groups for f, _, _ in g} - {name}))
+        cache_key = (name, repr(groups))
+        cached = self._keyset_filtered.get(cache_key)
+        if cached is not None and cached.signature == self._orders_signature():
+            if _same(_columns(cached.indexed, fields), cached.values):
+                return cached
+        index = self._keyset_index(name)
+        if index is None:
+            return None
+        matching = cast(list[dict[str, Any]], filter_rows(index.orders, groups))
+        matches = KeysetMatches(
+            signature=index.signature,
+            indexed=index.orders,
+            values=_columns(index.orders, fields),
+            keys=[(o[name].casefold(), o["entity_id"]) for o in matching],
+            orders=matching,
+        )
+        if len(self._keyset_filtered) >= 8:
+            self._keyset_filtered.clear()
+        self._keyset_filtered[cache_key] = matches
+        return matches
+
+    def _orders_signature(self) -> tuple[int, str]:
+        """Which orders exist: their number and the next order id (an order added or
+        deleted changes it)."""
+        return len(self.orders), repr(self._ids.get("order"))
 
     def _h_order(self, req: RecordedRequest, id: str) -> SimResponse:
         return self._ok(req, self._order_out(self._order_by_param(id)))

@@ -208,34 +208,216 @@ def run_search(
     rows: Sequence[Mapping[str, Any]], criteria: SearchCriteria, options: SearchOptions
 ) -> tuple[list[Mapping[str, Any]], int]:
     """Filter (OR within a group, AND across groups), sort, page. Returns (page, total)."""
+    check_request(criteria, options)
+    hits = filter_rows(rows, criteria.groups)
+    if options.rng is not None:
+        options.rng.shuffle(hits)
+    sort_rows(hits, criteria.sorts)
+    return _page(hits, criteria, options.last_page_repeat), len(hits)
+
+
+def check_request(criteria: SearchCriteria, options: SearchOptions) -> None:
     _check_columns(criteria, options.columns)
     if options.input_limiting:
         if criteria.page_size is None:
             criteria.page_size = 20
         elif criteria.page_size > 300:
             raise MagentoError(400, MSG_PAGE_MAX, {"max": 300})
-    hits = [
-        row
-        for row in rows
-        if all(any(_condition(row.get(f), v, c) for f, v, c in g) for g in criteria.groups if g)
-    ]
+
+
+@dataclass
+class Keyset:
+    """A keyset page's cursor in a search: sorted by ``name`` then ``entity_id``, both
+    ascending, with a group ``name >= since`` and maybe a group ``name > since OR entity_id >
+    last_id`` (the ``consumed`` groups: an index in that order answers them by position)."""
+
+    name: str
+    since: str
+    last_id: float | None
+    consumed: frozenset[int]
+
+
+def keyset_of(criteria: SearchCriteria, names: Iterable[str]) -> Keyset | None:
+    """The keyset cursor of a search on one of ``names``, or None when it is not that shape."""
+    if len(criteria.sorts) != 2 or criteria.sorts[1] != ("entity_id", "ASC"):
+        return None
+    name, direction = criteria.sorts[0]
+    if direction != "ASC" or name not in names:
+        return None
+    since = next((g[0][1] for g in criteria.groups if g and g == [(name, g[0][1], "gteq")]), None)
+    if since is None:
+        return None
+    consumed = {n for n, g in enumerate(criteria.groups) if g == [(name, since, "gteq")]}
+    last_id = None
+    for n, group in enumerate(criteria.groups):
+        if len(group) == 2 and group[0] == (name, since, "gt"):
+            field, raw, condition = group[1]
+            value = _as_float(raw) if (field, condition) == ("entity_id", "gt") else None
+            if value is not None and math.isfinite(value) and last_id in (None, value):
+                last_id = value
+                consumed.add(n)
+    return Keyset(name, since, last_id, frozenset(consumed))
+
+
+def keyset_page(
+    matching: Sequence[Mapping[str, Any]],
+    start: int,
+    criteria: SearchCriteria,
+    options: SearchOptions,
+) -> tuple[list[Mapping[str, Any]], int]:
+    """``run_search``'s answer from an index: ``matching`` holds every row the criteria match,
+    in the search's order, from ``start`` on (the rows past the keyset cursor)."""
     if options.rng is not None:
-        options.rng.shuffle(hits)
-    for name, direction in reversed(criteria.sorts):
-        hits.sort(key=lambda r, n=name: _sort_key(r.get(n)), reverse=direction != "ASC")
-    return _page(hits, criteria, options.last_page_repeat), len(hits)
+        raise ValueError("a shuffled search has no index order")
+    check_request(criteria, options)
+    total = len(matching) - start
+    low, high = page_bounds(total, criteria, options.last_page_repeat)
+    return list(matching[start + low : start + min(high, total)]), total
+
+
+def filter_rows(
+    rows: Iterable[Mapping[str, Any]], groups: Sequence[Sequence[tuple[str, str, str]]]
+) -> list[Mapping[str, Any]]:
+    """The rows matching every non-empty group (a group: any of its filters), in their order."""
+    tests = [[compile_filter(*f) for f in g] for g in groups if g]
+    if not tests:
+        return list(rows)
+    if all(len(g) == 1 for g in tests):
+        singles = [g[0] for g in tests]
+        return [row for row in rows if all(test(row) for test in singles)]
+    return [row for row in rows if all(any(test(row) for test in g) for g in tests)]
+
+
+def sort_rows(hits: list[Mapping[str, Any]], sorts: Sequence[tuple[str, str | None]]) -> None:
+    """Sort in place by each sort order (the first wins), stable: the successive stable sorts of
+    the last order to the first, done as one sort per run of sort orders of the same direction."""
+    runs: list[tuple[bool, list[str]]] = []
+    for name, direction in sorts:
+        reverse = direction != "ASC"
+        if runs and runs[-1][0] == reverse:
+            runs[-1][1].append(name)
+        else:
+            runs.append((reverse, [name]))
+    for reverse, names in reversed(runs):
+        if len(names) == 1:
+            hits.sort(key=lambda r, n=names[0]: _sort_key(r.get(n)), reverse=reverse)
+        else:
+            hits.sort(
+                key=lambda r, ns=names: tuple(_sort_key(r.get(n)) for n in ns), reverse=reverse
+            )
+
+
+def match_keys(criteria: SearchCriteria, name: str) -> set[str] | None:
+    """The lower-cased values a text column ``name`` must equal for a row to match: from the
+    first group made only of ``eq``/``in`` filters on it (None when there is none). Every row
+    whose ``name`` is a string matching the criteria has one of these keys, so an index by key
+    gives a superset of the hits (the criteria still filter it)."""
+    for group in criteria.groups:
+        if not group or any(f != name or c not in ("eq", "in") for f, _, c in group):
+            continue
+        keys: set[str] = set()
+        for _, raw, condition in group:
+            values = raw.split(",") if condition == "in" else [raw]
+            keys.update((v.strip() if condition == "in" else v).casefold() for v in values)
+        return keys
+    return None
+
+
+def _as_float(raw: str) -> float | None:
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def compile_filter(name: str, raw: str, condition: str) -> Any:
+    """A test of one row, the same as ``_condition(row.get(name), raw, condition)`` with the
+    filter's own parsing (its value as a number, lower-cased, split, a LIKE pattern) done once."""
+    if condition in ("null", "notnull"):
+        want_null = condition == "null"
+        return lambda row: (row.get(name) is None) == want_null
+    if condition in ("like", "nlike", "finset", "nfinset"):
+        return _compile_text(name, raw, condition)
+    if condition in ("in", "nin"):
+        return _compile_in(name, raw, condition == "in")
+    compare = _COMPARE.get(condition, _COMPARE["eq"])
+    number, folded = _as_float(raw), raw.casefold()
+
+    def test(row: Mapping[str, Any]) -> bool:
+        column = row.get(name)
+        if column is None:
+            return False
+        if isinstance(column, bool):
+            column = int(column)
+        if isinstance(column, int | float):
+            if number is None:
+                return bool(compare(str(column), raw))
+            return bool(compare(float(column), number))
+        return bool(compare(str(column).casefold(), folded))
+
+    return test
+
+
+def _compile_text(name: str, raw: str, condition: str) -> Any:
+    negate = condition.startswith("n")
+    if condition.endswith("like"):
+        pattern = _like(raw)
+
+        def like(row: Mapping[str, Any]) -> bool:
+            column = row.get(name)
+            if column is None:
+                return False
+            return (pattern.fullmatch(str(column)) is None) == negate
+
+        return like
+
+    def finset(row: Mapping[str, Any]) -> bool:
+        column = row.get(name)
+        if column is None:
+            return False
+        return (raw in str(column).split(",")) != negate
+
+    return finset
+
+
+def _compile_in(name: str, raw: str, wanted: bool) -> Any:
+    values = [v.strip() for v in raw.split(",")]
+    folded = {v.casefold() for v in values}
+    numbers = [(_as_float(v), v) for v in values]
+
+    def in_list(row: Mapping[str, Any]) -> bool:
+        column = row.get(name)
+        if column is None:
+            return False
+        if isinstance(column, bool):
+            column = int(column)
+        if isinstance(column, int | float):
+            value = float(column)
+            hit = any(value == n if n is not None else str(column) == v for n, v in numbers)
+        else:
+            hit = str(column).casefold() in folded
+        return hit == wanted
+
+    return in_list
+
+
+def page_bounds(total: int, criteria: SearchCriteria, last_page_repeat: bool) -> tuple[int, int]:
+    """The slice of ``total`` hits the criteria's page is (past the end: Magento repeats the
+    last page when ``last_page_repeat``)."""
+    size = criteria.page_size
+    if not size or size < 1:
+        return 0, total
+    page = max(1, criteria.current_page or 1)
+    if last_page_repeat and total:
+        page = min(page, math.ceil(total / size))
+    return (page - 1) * size, page * size
 
 
 def _page(
     hits: list[Mapping[str, Any]], criteria: SearchCriteria, last_page_repeat: bool
 ) -> list[Mapping[str, Any]]:
-    size = criteria.page_size
-    if not size or size < 1:
-        return hits
-    page = max(1, criteria.current_page or 1)
-    if last_page_repeat and hits:
-        page = min(page, math.ceil(len(hits) / size))
-    return hits[(page - 1) * size : page * size]
+    low, high = page_bounds(len(hits), criteria, last_page_repeat)
+    return hits[low:high]
 
 
 # -- fields= partial responses -------------------------------------------------------------------
@@ -295,8 +477,9 @@ class SearchMixin:
         rows: Sequence[Mapping[str, Any]],
         render: Any,
         columns: frozenset[str] | set[str] | None = None,
+        criteria: SearchCriteria | None = None,
     ) -> SimResponse:
-        criteria = self._criteria(req)
+        criteria = criteria or self._criteria(req)
         page, total = run_search(rows, criteria, self._options(columns))
         body = {
             "items": [render(row) for row in page],

@@ -130,11 +130,16 @@ class MagentoSimulator(
         self._init_msi()
         # state
         self.orders: dict[int, dict[str, Any]] = {}
+        # see OrdersMixin._keyset_index and _keyset_matches
+        self._keyset_indexes: dict[str, Any] = {}
+        self._keyset_filtered: dict[tuple[str, str], Any] = {}
         self.invoices: dict[int, dict[str, Any]] = {}
         self.shipments: dict[int, dict[str, Any]] = {}
         self.creditmemos: dict[int, dict[str, Any]] = {}
         self.invoice_refunded: dict[int, dict[int, float]] = {}  # invoice -> item -> qty
         self.products: dict[str, dict[str, Any]] = {}
+        # (SKUs by lower-cased SKU, each SKU's place in the catalog): see StockMixin._products_for
+        self._sku_index: tuple[dict[str, list[str]], dict[str, int]] | None = None
         self.notifications: list[dict[str, Any]] = []
         self.admin_tokens: dict[str, datetime] = {}
         self._login_failures = 0

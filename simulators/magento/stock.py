@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,6 +18,7 @@ from simulators.magento.common import (
     parse_number,
     snake_keys,
 )
+from simulators.magento.search import SearchCriteria, match_keys
 
 
 def _stock_item(product_id: int, qty: float, in_stock: bool) -> dict[str, Any]:
@@ -124,11 +125,37 @@ class StockMixin:
                 "sources": {},
                 "attributes": dict(attributes or {}),
             }
+            if sku not in self.products:
+                self._sku_index = None  # a new SKU: at the end of the catalog's order
             self.products[sku] = product
             for code, quantity in (sources if sources is not None else {"default": qty}).items():
                 self.source_codes.add(code)
                 product["sources"][code] = _source_item(sku, code, quantity)
             return product
+
+    def _skus_by_key(self) -> tuple[dict[str, list[str]], dict[str, int]] | None:
+        """The catalog's SKUs by lower-cased SKU, and each SKU's place in the catalog's order
+        (what a database index on the SKU gives a search); None when a SKU is not a string."""
+        index = self._sku_index
+        if index is None or len(index[1]) != len(self.products):  # a product deleted directly
+            if not all(isinstance(sku, str) for sku in self.products):
+                return None
+            by_key: dict[str, list[str]] = {}
+            for sku in self.products:
+                by_key.setdefault(sku.casefold(), []).append(sku)
+            index = self._sku_index = (by_key, {sku: n for n, sku in enumerate(self.products)})
+        return index
+
+    def _products_for(self, criteria: SearchCriteria) -> Iterable[dict[str, Any]]:
+        """The products a search on SKUs can match, in the catalog's order: those the SKU
+        filter names (looked up in the index), or every product when it names none."""
+        keys = match_keys(criteria, "sku")
+        index = self._skus_by_key() if keys is not None else None
+        if keys is None or index is None:
+            return list(self.products.values())
+        by_key, place = index
+        found = {sku for key in keys for sku in by_key.get(key, ())}
+        return [self.products[sku] for sku in sorted(found, key=place.__getitem__)]
 
     def link_child(self, parent_sku: str, child_sku: str) -> None:
         """Make ``child_sku`` a child of the configurable ``parent_sku``."""
@@ -225,9 +252,10 @@ class StockMixin:
 
     def _h_products(self, req: RecordedRequest) -> SimResponse:
         """``GET /V1/products?searchCriteria…`` (a catalog search; SKUs travel in the query)."""
-        rows = [_product_row(p) for p in self.products.values()]
+        criteria = self._criteria(req)
+        rows = [_product_row(p) for p in self._products_for(criteria)]
         columns = {"sku", "id", "entity_id", "name", "type_id", "price"}
-        return self._search_response(req, rows, _copy, columns)
+        return self._search_response(req, rows, _copy, columns, criteria)
 
     def _product_or_404(self, raw_sku: str) -> dict[str, Any]:
         sku = unquote(raw_sku)
@@ -250,9 +278,10 @@ class StockMixin:
         return SimResponse(200, self._id_out(product["stock"]["item_id"]))
 
     def _h_source_items(self, req: RecordedRequest) -> SimResponse:
-        rows = [s for p in self.products.values() for s in p["sources"].values()]
+        criteria = self._criteria(req)
+        rows = [s for p in self._products_for(criteria) for s in p["sources"].values()]
         columns = {"sku", "source_code", "quantity", "status"}
-        return self._search_response(req, rows, _copy, columns)
+        return self._search_response(req, rows, _copy, columns, criteria)
 
     def _h_save_source_items(self, req: RecordedRequest) -> SimResponse:
         body = self._body(req)

@@ -421,3 +421,34 @@ def test_the_answer_is_json_with_the_contracts_two_lists(api, magento_sim) -> No
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == {"successList": ["SKU-1"], "failureList": []}
     assert list(json.loads(response.content)) == ["successList", "failureList"]
+
+
+def test_settle_stores_each_rows_reserved_and_written_units_of_its_version_only() -> None:
+    """One UPDATE marks the accepted rows, each with its own units; a row a newer push took
+    meanwhile keeps the newer quantity and is queued to be written again."""
+    old, new = at(0), at(5)
+    recorded = inventory.stock_record(
+        location_code="WH1",
+        lines=[StockLine(f"S-{n}", 10 + n) for n in range(4)],
+        received_at=old,
+    )
+    targets = [
+        inventory.StockTarget(t.pk, t.sku, t.quantity, reserved=n, write_quantity=t.quantity + n)
+        for n, t in enumerate(recorded.owned)
+    ]
+    inventory.stock_record(location_code="WH1", lines=[StockLine("S-3", 99)], received_at=new)
+    inventory.stock_settle(
+        outcomes=[inventory.WriteOutcome(t, StockState.SYNCED) for t in targets],
+        version=old,
+        source_code="default",
+    )
+    rows = {r.sku: r for r in StockLevel.objects.all()}
+    for n in range(3):
+        row = rows[f"S-{n}"]
+        assert (row.state, row.magento_quantity) == (StockState.SYNCED, 10 + n)
+        assert (row.reserved_units, row.written_quantity) == (n, 10 + 2 * n)
+        assert (row.magento_version, row.source_code, row.last_error) == (old, "default", "")
+    moved = rows["S-3"]
+    assert (moved.quantity, moved.state, moved.magento_quantity) == (99, StockState.PENDING, 13)
+    assert (moved.reserved_units, moved.written_quantity) == (3, 16)
+    assert Operation.objects.filter(kind=INVENTORY_PUSH, target=f"stock:{moved.pk}").exists()
