@@ -103,6 +103,12 @@ class AuditEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["order", "-created_at"], name="event_order_idx"),
+            # The dashboard's orders chart: the hand-overs of the last 24 hours (one an order).
+            models.Index(
+                fields=["created_at"],
+                name="event_handed_over_idx",
+                condition=Q(action="order.handed_over"),
+            ),
             # A return's or a shipment's timeline (and the admin search by subject).
             models.Index(fields=["subject"], name="event_subject_idx", condition=~Q(subject="")),
         ]

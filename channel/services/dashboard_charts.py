@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from channel.lib.charts import Series, line_chart
@@ -83,17 +84,26 @@ def backlog_at(ends: list[datetime], spans: Iterable[tuple[datetime, datetime | 
     return counts
 
 
+OPEN = ("pending", "running")
+
+
+def _outbox_spans(since: datetime) -> QuerySet[Operation, tuple[Any, ...]]:
+    """The operations that can be open at an hour's end: the open ones and those created or
+    updated since `since`, each arm an index range (op_due_idx, op_created_idx, op_updated_idx).
+    A failed operation last updated before `since` ended there (done_at is set only on success),
+    so it draws nothing: the failed ones that count are those updated since `since`."""
+    return Operation.objects.filter(
+        Q(created_at__gte=since) | Q(state__in=OPEN) | Q(updated_at__gte=since)
+    ).values_list("created_at", "done_at", "updated_at", "state")
+
+
 def outbox_chart(starts: list[datetime], now: datetime) -> Chart:
     since = starts[0]
     ends = [*starts[1:], now]
     # Finished operations have done_at (done) or their last update (failed, cancelled).
     spans = [
-        (created, done or (None if state in ("pending", "running") else updated))
-        for created, done, updated, state in Operation.objects.filter(
-            Q(created_at__gte=since)
-            | Q(state__in=("pending", "running", "failed"))
-            | Q(updated_at__gte=since)
-        ).values_list("created_at", "done_at", "updated_at", "state")
+        (created, done or (None if state in OPEN else updated))
+        for created, done, updated, state in _outbox_spans(since)
     ]
     failed = (
         OperationAttempt.objects.filter(started_at__gte=since)
