@@ -15,6 +15,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('action', 'order.handed_over')), fields=['created_at'], name='event_handed_over_idx'),
         ),
         migrations.AddIndex(
+            model_name='callrecord',
+            index=models.Index(condition=models.Q(('direction', 'out')), fields=['system', 'created_at'], include=('duration_ms', 'status'), name='call_out_system_idx'),
+        ),
+        migrations.AddIndex(
             model_name='operation',
             index=models.Index(fields=['updated_at'], name='op_updated_idx'),
         ),
