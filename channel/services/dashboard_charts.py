@@ -4,12 +4,14 @@ p95) and error rate. Each a server-side SVG (channel.lib.charts)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channel.lib.charts import Series, line_chart
@@ -127,20 +129,32 @@ def _outbox_spans(since: datetime) -> QuerySet[Operation]:
     ).order_by()
 
 
-def open_at(end: datetime) -> Q:
-    """backlog_at()'s test in SQL: created by `end` and not finished by then (finished: done_at,
-    else none while pending or running, else the last update)."""
-    return Q(created_at__lte=end) & (
-        Q(done_at__gt=end) | Q(done_at__isnull=True) & (Q(state__in=OPEN) | Q(updated_at__gt=end))
-    )
+def first_end(field: str, ends: list[datetime]) -> Case:
+    """The index of the first of `ends` at or after `field` (len(ends): none, or no value)."""
+    whens = [When(**{f"{field}__lte": end}, then=Value(n)) for n, end in enumerate(ends)]
+    return Case(*whens, default=Value(len(ends)), output_field=IntegerField())
 
 
-def counted_backlog(since: datetime, ends: list[datetime]) -> list[float]:
-    """backlog_at() of the operations that can be open in the window, counted by the database."""
-    counts = _outbox_spans(since).aggregate(
-        **{f"e{n}": Count("created_at", filter=open_at(end)) for n, end in enumerate(ends)}
+def counted_backlog(since: datetime, ends: list[datetime]) -> list[float | None]:
+    """backlog_at() of the operations that can be open in the window: the database gives each
+    operation the first end it was created by and the first it was finished by (finished:
+    done_at, else none while pending or running, else the last update); an operation is open at
+    the ends between the two. Grouped, a few rows come back, not every operation."""
+    finished = Coalesce("done_at", Case(When(state__in=OPEN, then=None), default=F("updated_at")))
+    spans = (
+        _outbox_spans(since)
+        .annotate(finished=finished)
+        .annotate(opened=first_end("created_at", ends), closed=first_end("finished", ends))
+        .values("opened", "closed")
+        .annotate(n=Count("*"))
+        .values_list("opened", "closed", "n")
     )
-    return [float(counts[f"e{n}"]) for n in range(len(ends))]
+    steps = [0] * (len(ends) + 1)
+    for opened, closed, n in spans:
+        if opened < closed:
+            steps[opened] += n
+            steps[closed] -= n
+    return [float(count) for count in itertools.accumulate(steps[:-1])]
 
 
 def outbox_chart(starts: list[datetime], now: datetime) -> Chart:
