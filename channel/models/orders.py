@@ -105,6 +105,9 @@ class Order(models.Model):
             models.Index(
                 fields=["magento_created_at", "lifecycle"], name="order_created_lifecycle_idx"
             ),
+            # The dashboard's orders chart: mirrored and pushed to Omni in the last 24 hours.
+            models.Index(fields=["created_at"], name="order_mirrored_idx"),
+            models.Index(fields=["pushed_to_omni_at"], name="order_pushed_idx"),
             # Support finds an order by the customer's phone number (admin search).
             models.Index(KeyTextTransform("phone", "shipping_address"), name="order_phone_idx"),
         ]

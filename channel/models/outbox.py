@@ -94,6 +94,8 @@ class Operation(models.Model):
         indexes = [
             # Admin: the operations of the last days (the created-at filter).
             models.Index(fields=["created_at"], name="op_created_idx"),
+            # The dashboard's outbox chart: the operations touched in the last 24 hours.
+            models.Index(fields=["updated_at"], name="op_updated_idx"),
             # The sweeper: due operations, oldest first.
             models.Index(fields=["state", "next_attempt_at"], name="op_due_idx"),
             # The order timeline and "has failed operations".
@@ -123,6 +125,14 @@ class OperationAttempt(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            # The dashboard's outbox chart: the failed attempts of the last 24 hours (few).
+            models.Index(
+                fields=["started_at"],
+                name="attempt_failed_idx",
+                condition=~Q(outcome__in=("done", "")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.number} {self.outcome}"

@@ -4,11 +4,14 @@ p95) and error rate. Each a server-side SVG (channel.lib.charts)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from channel.lib.charts import Series, line_chart
@@ -55,20 +58,50 @@ def _labels(starts: list[datetime]) -> list[str]:
     return [f"{s:%H}h" for s in starts]
 
 
+def hour_bounds(starts: list[datetime]) -> list[datetime]:
+    """Where each hour of `starts` begins and the last one ends, as _slot counts them (whole
+    hours of elapsed time from the first)."""
+    first = starts[0].astimezone(UTC)
+    return [first + timedelta(hours=n) for n in range(len(starts) + 1)]
+
+
+def hour_of(field: str, starts: list[datetime]) -> Case:
+    """_slot() of `field` in SQL, for rows at or after starts[0]: the hour's index, None from the
+    end of the last hour on (an int to read instead of a timestamp)."""
+    bounds = hour_bounds(starts)[1:]
+    whens = [When(**{f"{field}__lt": end}, then=Value(n)) for n, end in enumerate(bounds)]
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def counted_per_hour(
+    queryset: QuerySet[Any], field: str, starts: list[datetime]
+) -> list[float | None]:
+    """per_hour() of `field` over `queryset` (rows at or after starts[0]), counted by the
+    database: a count per hour comes back, not every timestamp."""
+    counts: list[float | None] = [0.0] * len(starts)
+    hours = (
+        queryset.order_by()
+        .annotate(hour=hour_of(field, starts))
+        .values("hour")
+        .annotate(n=Count(field))
+        .values_list("hour", "n")
+    )
+    for hour, n in hours:
+        if hour is not None:
+            counts[hour] = float(n)
+    return counts
+
+
 def orders_chart(starts: list[datetime]) -> Chart:
     since = starts[0]
-    came = Order.objects.filter(created_at__gte=since).values_list("created_at", flat=True)
-    pushed = Order.objects.filter(pushed_to_omni_at__gte=since).values_list(
-        "pushed_to_omni_at", flat=True
-    )
-    handed = AuditEvent.objects.filter(
-        action="order.handed_over", created_at__gte=since
-    ).values_list("created_at", flat=True)
+    came = Order.objects.filter(created_at__gte=since)
+    pushed = Order.objects.filter(pushed_to_omni_at__gte=since)
+    handed = AuditEvent.objects.filter(action="order.handed_over", created_at__gte=since)
     title = "Orders per hour (UTC)"
     series = [
-        Series("in from Magento", per_hour(came, starts)),
-        Series("pushed to Omni", per_hour(pushed, starts)),
-        Series("handed over", per_hour(handed, starts)),
+        Series("in from Magento", counted_per_hour(came, "created_at", starts)),
+        Series("pushed to Omni", counted_per_hour(pushed, "pushed_to_omni_at", starts)),
+        Series("handed over", counted_per_hour(handed, "created_at", starts)),
     ]
     return Chart(title, line_chart(title, "orders", _labels(starts), series))
 
@@ -83,48 +116,86 @@ def backlog_at(ends: list[datetime], spans: Iterable[tuple[datetime, datetime | 
     return counts
 
 
+OPEN = ("pending", "running")
+
+
+def _outbox_spans(since: datetime) -> QuerySet[Operation]:
+    """The operations that can be open at an hour's end: the open ones and those created or
+    updated since `since`, each arm an index range (op_due_idx, op_created_idx, op_updated_idx).
+    A failed operation last updated before `since` ended there (done_at is set only on success),
+    so it draws nothing: the failed ones that count are those updated since `since`."""
+    return Operation.objects.filter(
+        Q(created_at__gte=since) | Q(state__in=OPEN) | Q(updated_at__gte=since)
+    ).order_by()
+
+
+def first_end(field: str, ends: list[datetime]) -> Case:
+    """The index of the first of `ends` at or after `field` (len(ends): none, or no value)."""
+    whens = [When(**{f"{field}__lte": end}, then=Value(n)) for n, end in enumerate(ends)]
+    return Case(*whens, default=Value(len(ends)), output_field=IntegerField())
+
+
+def counted_backlog(since: datetime, ends: list[datetime]) -> list[float | None]:
+    """backlog_at() of the operations that can be open in the window: the database gives each
+    operation the first end it was created by and the first it was finished by (finished:
+    done_at, else none while pending or running, else the last update); an operation is open at
+    the ends between the two. Grouped, a few rows come back, not every operation."""
+    finished = Coalesce("done_at", Case(When(state__in=OPEN, then=None), default=F("updated_at")))
+    spans = (
+        _outbox_spans(since)
+        .annotate(finished=finished)
+        .annotate(opened=first_end("created_at", ends), closed=first_end("finished", ends))
+        .values("opened", "closed")
+        .annotate(n=Count("*"))
+        .values_list("opened", "closed", "n")
+    )
+    steps = [0] * (len(ends) + 1)
+    for opened, closed, n in spans:
+        if opened < closed:
+            steps[opened] += n
+            steps[closed] -= n
+    return [float(count) for count in itertools.accumulate(steps[:-1])]
+
+
 def outbox_chart(starts: list[datetime], now: datetime) -> Chart:
     since = starts[0]
     ends = [*starts[1:], now]
-    # Finished operations have done_at (done) or their last update (failed, cancelled).
-    spans = [
-        (created, done or (None if state in ("pending", "running") else updated))
-        for created, done, updated, state in Operation.objects.filter(
-            Q(created_at__gte=since)
-            | Q(state__in=("pending", "running", "failed"))
-            | Q(updated_at__gte=since)
-        ).values_list("created_at", "done_at", "updated_at", "state")
-    ]
-    failed = (
-        OperationAttempt.objects.filter(started_at__gte=since)
-        .exclude(outcome__in=("done", ""))
-        .values_list("started_at", flat=True)
+    failed = OperationAttempt.objects.filter(started_at__gte=since).exclude(
+        outcome__in=("done", "")
     )
     title = "Outbox: open operations and failed attempts"
     series = [
-        Series("open (end of hour)", backlog_at(ends, spans)),
-        Series("failed attempts", per_hour(failed, starts)),
+        Series("open (end of hour)", counted_backlog(since, ends)),
+        Series("failed attempts", counted_per_hour(failed, "started_at", starts)),
     ]
     return Chart(title, line_chart(title, "operations", _labels(starts), series))
 
 
-def _calls(system: str, since: datetime) -> list[tuple[datetime, int, int | None]]:
+Stats = tuple[list[float | None], list[float | None], list[float | None]]
+
+
+def _calls(system: str, starts: list[datetime]) -> list[tuple[int | None, int, int | None]]:
     return list(
-        CallRecord.objects.filter(direction="out", system=system, created_at__gte=since)
+        CallRecord.objects.filter(direction="out", system=system, created_at__gte=starts[0])
         .order_by("-created_at")
-        .values_list("created_at", "duration_ms", "status")[:CALL_SAMPLE]
+        .annotate(hour=hour_of("created_at", starts))
+        .values_list("hour", "duration_ms", "status")[:CALL_SAMPLE]
     )
 
 
-def call_stats(
-    calls: list[tuple[datetime, int, int | None]], starts: list[datetime]
-) -> tuple[list[float | None], list[float | None], list[float | None]]:
+def call_stats(calls: list[tuple[datetime, int, int | None]], starts: list[datetime]) -> Stats:
     """Per hour: p50 and p95 latency (ms) and the error rate (%: no answer or HTTP >= 400),
     None where there was no call."""
+    return hourly_call_stats(((_slot(at, starts), ms, status) for at, ms, status in calls), starts)
+
+
+def hourly_call_stats(
+    calls: Iterable[tuple[int | None, int, int | None]], starts: list[datetime]
+) -> Stats:
+    """call_stats() of calls already placed in their hour (None: outside the window)."""
     durations: list[list[int]] = [[] for _ in starts]
     errors = [0] * len(starts)
-    for at, duration, status in calls:
-        index = _slot(at, starts)
+    for index, duration, status in calls:
         if index is None:
             continue
         durations[index].append(duration)
@@ -136,7 +207,7 @@ def call_stats(
 
 
 def call_charts(system: str, label: str, starts: list[datetime]) -> list[Chart]:
-    p50, p95, rate = call_stats(_calls(system, starts[0]), starts)
+    p50, p95, rate = hourly_call_stats(_calls(system, starts), starts)
     latency, errors = f"{label} calls: latency", f"{label} calls: error rate"
     lines = [Series("p50", p50), Series("p95", p95, dashed=True)]
     return [

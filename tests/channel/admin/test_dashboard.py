@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
@@ -22,7 +23,13 @@ from channel.models import (
     Order,
 )
 from channel.services import dashboard
-from channel.services.dashboard_charts import call_stats, charts, hour_starts, per_hour
+from channel.services.dashboard_charts import (
+    backlog_at,
+    call_stats,
+    charts,
+    hour_starts,
+    per_hour,
+)
 from channel.services.orders import order_upsert
 from tests.support import magento_orders as mo
 
@@ -148,3 +155,118 @@ def test_the_flows_list_highlights_paused_and_shows_no_red_cross(support: Client
     assert page.count('<span class="proxy-paused">PAUSED</span>') == 1
     assert "running" in page
     assert "icon-no.svg" not in page
+
+
+def _reference_charts(now: datetime) -> list[str]:
+    """The charts as first written: every timestamp read and placed in its hour in Python, the
+    outbox's operations with every failed one (the queries the database now counts for it)."""
+    starts = hour_starts(now)
+    since, labels = starts[0], [f"{s:%H}h" for s in starts]
+    came = Order.objects.filter(created_at__gte=since).values_list("created_at", flat=True)
+    pushed = Order.objects.filter(pushed_to_omni_at__gte=since)
+    handed = AuditEvent.objects.filter(action="order.handed_over", created_at__gte=since)
+    svgs = [
+        line_chart(
+            "Orders per hour (UTC)",
+            "orders",
+            labels,
+            [
+                Series("in from Magento", per_hour(came, starts)),
+                Series(
+                    "pushed to Omni",
+                    per_hour(pushed.values_list("pushed_to_omni_at", flat=True), starts),
+                ),
+                Series(
+                    "handed over", per_hour(handed.values_list("created_at", flat=True), starts)
+                ),
+            ],
+        )
+    ]
+    operations = Operation.objects.filter(
+        Q(created_at__gte=since)
+        | Q(state__in=("pending", "running", "failed"))
+        | Q(updated_at__gte=since)
+    ).values_list("created_at", "done_at", "updated_at", "state")
+    spans = [
+        (created, done or (None if state in ("pending", "running") else updated))
+        for created, done, updated, state in operations
+    ]
+    failed = OperationAttempt.objects.filter(started_at__gte=since).exclude(
+        outcome__in=("done", "")
+    )
+    title = "Outbox: open operations and failed attempts"
+    svgs.append(
+        line_chart(
+            title,
+            "operations",
+            labels,
+            [
+                Series("open (end of hour)", backlog_at([*starts[1:], now], spans)),
+                Series(
+                    "failed attempts", per_hour(failed.values_list("started_at", flat=True), starts)
+                ),
+            ],
+        )
+    )
+    for system, label in (("magento", "Magento"), ("omni", "Omni")):
+        calls = list(
+            CallRecord.objects.filter(direction="out", system=system, created_at__gte=since)
+            .order_by("-created_at")
+            .values_list("created_at", "duration_ms", "status")
+        )
+        p50, p95, rate = call_stats(calls, starts)
+        latency, errors = f"{label} calls: latency", f"{label} calls: error rate"
+        lines = [Series("p50", p50), Series("p95", p95, dashed=True)]
+        svgs.append(line_chart(latency, "ms", labels, lines))
+        svgs.append(line_chart(errors, "%", labels, [Series("errors", rate)]))
+    return svgs
+
+
+@pytest.mark.django_db
+def test_the_charts_counted_by_the_database_are_the_charts_counted_in_python() -> None:
+    now = timezone.now()
+    starts = hour_starts(now)
+    # Before the window, on an hour's first microsecond, within, at the last end, in the future.
+    times = [
+        starts[0] - timedelta(hours=30),
+        starts[0] - timedelta(microseconds=1),
+        starts[0],
+        starts[3],
+        starts[3] - timedelta(microseconds=1),
+        starts[7] + timedelta(minutes=59),
+        starts[12],
+        starts[23] + timedelta(minutes=1),
+        now,
+        now + timedelta(hours=2),
+    ]
+    for n, at in enumerate(times):
+        order = order_upsert(raw=mo.order(n + 1)).order
+        Order.objects.filter(pk=order.pk).update(created_at=at, pushed_to_omni_at=times[-1 - n])
+        AuditEvent.objects.create(order=order, action="order.handed_over", actor="o", created_at=at)
+        AuditEvent.objects.create(
+            order=order, action="order.acknowledged", actor="o", created_at=at
+        )
+        for m, state in enumerate(("pending", "running", "done", "failed", "cancelled")):
+            operation = Operation.objects.create(
+                kind="k", idempotency_key=f"{n}-{m}", order=order, state=state, created_at=at
+            )
+            updated = times[(n + m) % len(times)]
+            done = times[(n + 2 * m) % len(times)] if state == "done" or m == n % 5 else None
+            Operation.objects.filter(pk=operation.pk).update(updated_at=updated, done_at=done)
+            OperationAttempt.objects.create(
+                operation=operation,
+                number=1,
+                outcome=("done", "", "transient")[m % 3],
+                started_at=at,
+            )
+        for m, system in enumerate(("magento", "omni", "magento")):
+            CallRecord.objects.create(
+                direction="out" if m < 2 else "in",
+                system=system,
+                method="GET",
+                path="/x",
+                status=(200, 502, None)[(n + m) % 3],
+                duration_ms=10 * n + m,
+                created_at=at,
+            )
+    assert [chart.svg for chart in charts(now)] == _reference_charts(now)
