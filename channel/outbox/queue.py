@@ -84,7 +84,9 @@ def replay(operation: Operation) -> bool:
     updated = Operation.objects.filter(
         pk=operation.pk,
         state__in=[OperationState.FAILED, OperationState.PENDING, OperationState.CANCELLED],
-    ).update(state=OperationState.PENDING, next_attempt_at=timezone.now())
+    ).update(
+        state=OperationState.PENDING, next_attempt_at=timezone.now(), updated_at=timezone.now()
+    )
     if updated:
         transaction.on_commit(lambda: schedule_run(operation.pk))
     return bool(updated)
@@ -94,5 +96,5 @@ def cancel(operation: Operation) -> bool:
     return bool(
         Operation.objects.filter(
             pk=operation.pk, state__in=[OperationState.FAILED, OperationState.PENDING]
-        ).update(state=OperationState.CANCELLED)
+        ).update(state=OperationState.CANCELLED, updated_at=timezone.now())
     )

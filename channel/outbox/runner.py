@@ -71,6 +71,7 @@ def claim(operation_id: int) -> bool:
             claimed_by=worker_id(),
             claimed_until=now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS),
             attempts=F("attempts") + 1,
+            updated_at=now,
         )
     )
     return claimed == 1
@@ -94,7 +95,12 @@ def release_stale_claims() -> int:
     """Operations whose worker died mid-run become due again."""
     return Operation.objects.filter(
         state=OperationState.RUNNING, claimed_until__lt=timezone.now()
-    ).update(state=OperationState.PENDING, claimed_by="", next_attempt_at=timezone.now())
+    ).update(
+        state=OperationState.PENDING,
+        claimed_by="",
+        next_attempt_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -172,6 +178,7 @@ def _claim_many(operation_ids: list[int]) -> list[Operation]:
         claimed_by=worker_id(),
         claimed_until=until,
         attempts=F("attempts") + 1,
+        updated_at=now,
     )
     operations = list(
         Operation.objects.select_related("order")
@@ -197,6 +204,7 @@ def _release(operation_ids: list[int]) -> None:
         claimed_by="",
         claimed_until=None,
         attempts=F("attempts") - 1,
+        updated_at=timezone.now(),
     )
 
 
@@ -317,6 +325,7 @@ def _succeed(
         result=done.result,
         done_at=now,
         claimed_until=None,
+        updated_at=now,
     )
     _finish_attempt(attempt, "done", "")
     if not updated:
@@ -344,6 +353,7 @@ def _fail(
         last_error=message,
         next_attempt_at=now + timedelta(seconds=delay),
         claimed_until=None,
+        updated_at=now,
     )
     _finish_attempt(attempt, error_class or "failed", message)
     if not updated:

@@ -284,3 +284,21 @@ def test_a_pipelined_handler_that_queries_the_database_fails_loudly() -> None:
     operation.refresh_from_db()
     assert operation.state == OperationState.PENDING  # transient: it is a bug, not Omni's answer
     assert "queried the database" in operation.last_error
+
+
+@pytest.mark.parametrize(
+    ("kind", "state"), [("test.ok", OperationState.DONE), ("test.refused", OperationState.FAILED)]
+)
+def test_updated_at_says_when_the_operation_last_changed(kind: str, state: str) -> None:
+    """The dashboard's outbox chart reads it: a state change through `.update()` sets it too."""
+    operation = outbox.enqueue(kind, key="k-updated", payload={"n": 1})
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Operation.objects.filter(pk=operation.pk).update(updated_at=an_hour_ago)
+    assert outbox.run_operation(operation.pk) == state
+    operation.refresh_from_db()
+    assert operation.updated_at > an_hour_ago + timedelta(minutes=59)
+    if state == OperationState.FAILED:  # support replays it
+        Operation.objects.filter(pk=operation.pk).update(updated_at=an_hour_ago)
+        assert outbox.replay(operation)
+        operation.refresh_from_db()
+        assert operation.updated_at > an_hour_ago + timedelta(minutes=59)
