@@ -90,10 +90,24 @@ def main() -> None:
                     magento_times.append(fake_magento(entity_id))
                     proxy_times.append(through_proxy(code))
                 cpu = (proxy.cpu_seconds() - cpu_before) / args.requests
+            floor = [_timed(client, f"{proxy.url}/no-such-page") for _ in range(args.requests)]
 
     report(args, magento_times, proxy_times)
+    print(
+        "floor: the same gunicorn answering a 404 from Django's middleware and URL resolver "
+        f"(a new connection, no database, no Magento): median {common.median_ms(floor):.2f} ms"
+    )
     print(f"proxy CPU per request (gunicorn worker, user + system): {cpu * 1000:.1f} ms")
     recorded(args.requests)
+
+
+def _timed(session: object, url: str) -> float:
+    started = time.perf_counter()
+    answer = session.get(url, timeout=10)  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - started
+    if answer.status_code != 404:
+        raise SystemExit(f"{url} answered {answer.status_code}, not 404")
+    return elapsed
 
 
 def recorded(count: int) -> None:
