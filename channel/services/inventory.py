@@ -34,7 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -66,6 +66,7 @@ from channel.models import (
 from channel.services import audit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INVENTORY_PUSH = "magento.stock_push"
 MAX_SKUS = 200  # Omni sends at most 200 SKUs a call (contract 4.9)
@@ -811,10 +812,14 @@ def stock_reconcile(
     )
     client = client or MagentoClient()
     skus = sorted({sku for _, sku in rows})
-    observed = _observe_salable(client, skus, report)
-    expected = omni_totals(skus)
+    # Omni's totals are summed in the database while Magento answers the reads
+    observed, expected = _observe_salable(
+        client, skus, report, meanwhile=partial(omni_totals, skus)
+    )
     now = timezone.now()
     by_observation: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)
+    missing: dict[str, None] = {}  # ordered sets: a list's `in` made this quadratic
+    drifted: dict[str, None] = {}
     for pk, sku in rows:
         if sku not in observed:
             continue
@@ -822,10 +827,11 @@ def stock_reconcile(
         drift = None if quantity is None else quantity - expected.get(sku, 0)
         by_observation[(quantity, drift)].append(pk)
         report.checked += 1
-        if quantity is None and sku not in report.missing:
-            report.missing.append(sku)
-        elif drift and sku not in report.drifted:
-            report.drifted.append(sku)
+        if quantity is None:
+            missing[sku] = None
+        elif drift:
+            drifted[sku] = None
+    report.missing, report.drifted = list(missing), list(drifted)
     # One UPDATE per observation (not per row: a catalog is tens of thousands of rows), all in
     # one transaction: one commit, not one per statement (each a disk flush on SQLite).
     with transaction.atomic():
@@ -853,11 +859,15 @@ def omni_totals(skus: list[str]) -> dict[str, int]:
 
 
 def _observe_salable(
-    client: MagentoClient, skus: list[str], report: ReconcileReport
-) -> dict[str, int | None]:
+    client: MagentoClient,
+    skus: list[str],
+    report: ReconcileReport,
+    *,
+    meanwhile: Callable[[], T],
+) -> tuple[dict[str, int | None], T]:
     """Magento's salable quantity per SKU (None: Magento has none), read in batches through
     export-stock-salable-qty for MAGENTO_SALES_CHANNEL, INVENTORY_CONCURRENCY batches at a time;
-    a failed batch is reported and skipped."""
+    a failed batch is reported and skipped. With what `meanwhile` gave, run while they read."""
     batches = [
         skus[start : start + RECONCILE_BATCH] for start in range(0, len(skus), RECONCILE_BATCH)
     ]
@@ -866,18 +876,22 @@ def _observe_salable(
         for batch in batches
     ]
     observed: dict[str, int | None] = {}
-    for batch, found in zip(batches, _read_in_parallel(reads), strict=True):
+    found_all, other = _read_in_parallel(reads, meanwhile)
+    for batch, found in zip(batches, found_all, strict=True):
         if isinstance(found, MagentoError):
             report.errors.append(f"salable quantities of {batch[0]}…: {found.message}")
             continue
         observed.update({sku: _as_int(found[sku]) if sku in found else None for sku in batch})
-    return observed
+    return observed, other
 
 
-def _read_in_parallel(reads: Sequence[Callable[[], Any]]) -> list[Any]:
+def _read_in_parallel(
+    reads: Sequence[Callable[[], Any]], meanwhile: Callable[[], T]
+) -> tuple[list[Any], T]:
     """Magento reads INVENTORY_CONCURRENCY at a time, as the push writes (a catalog of 50,000
     SKUs is 50,000 reads in legacy mode); each result is the read's value or the MagentoError
-    it raised. The threads do not touch the database: their call records are saved here."""
+    it raised, and what `meanwhile` (run on this thread while they read) returned. The threads
+    do not touch the database: their call records are saved here."""
 
     def run(read: Callable[[], Any]) -> tuple[Any, list[CallRecord]]:
         try:
@@ -891,12 +905,14 @@ def _read_in_parallel(reads: Sequence[Callable[[], Any]]) -> list[Any]:
             connections.close_all()  # a no-op unless something in this thread opened one
 
     if not reads:
-        return []
+        return [], meanwhile()
     workers = min(settings.INVENTORY_CONCURRENCY, len(reads))
     with ThreadPoolExecutor(workers, thread_name_prefix="reconcile") as pool:
-        results = list(pool.map(run, reads))
+        running = pool.map(run, reads)  # every read is submitted here
+        other = meanwhile()
+        results = list(running)
     http.save_records([record for _, records in results for record in records])
-    return [value for value, _ in results]
+    return [value for value, _ in results], other
 
 
 def _note_reconciliation(report: ReconcileReport) -> None:

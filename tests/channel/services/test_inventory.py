@@ -452,3 +452,21 @@ def test_settle_stores_each_rows_reserved_and_written_units_of_its_version_only(
     assert (moved.quantity, moved.state, moved.magento_quantity) == (99, StockState.PENDING, 13)
     assert (moved.reserved_units, moved.written_quantity) == (3, 16)
     assert Operation.objects.filter(kind=INVENTORY_PUSH, target=f"stock:{moved.pk}").exists()
+
+
+def test_the_reconciliation_sums_omnis_quantities_while_magento_answers_its_reads() -> None:
+    """The database work of a 50,000-SKU reconciliation runs beside the reads, not after them:
+    here every read waits until the summing has started (it would time out otherwise)."""
+    import threading
+
+    started = threading.Event()
+
+    def read() -> str:
+        return "read" if started.wait(timeout=5) else "read before the sum started"
+
+    def total() -> int:
+        started.set()
+        return 42
+
+    values, other = inventory._read_in_parallel([read, read, read], total)
+    assert (values, other) == (["read", "read", "read"], 42)
