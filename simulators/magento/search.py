@@ -344,11 +344,9 @@ def compile_filter(name: str, raw: str, condition: str) -> Any:
     number, folded = _as_float(raw), raw.casefold()
 
     def test(row: Mapping[str, Any]) -> bool:
-        column = row.get(name)
+        column = _column(row, name)
         if column is None:
             return False
-        if isinstance(column, bool):
-            column = int(column)
         if isinstance(column, int | float):
             if number is None:
                 return bool(compare(str(column), raw))
@@ -356,6 +354,12 @@ def compile_filter(name: str, raw: str, condition: str) -> Any:
         return bool(compare(str(column).casefold(), folded))
 
     return test
+
+
+def _column(row: Mapping[str, Any], name: str) -> Any:
+    """The row's value of a column as the comparisons see it (a boolean is a number)."""
+    column = row.get(name)
+    return int(column) if isinstance(column, bool) else column
 
 
 def _compile_text(name: str, raw: str, condition: str) -> Any:
@@ -386,11 +390,9 @@ def _compile_in(name: str, raw: str, wanted: bool) -> Any:
     numbers = [(_as_float(v), v) for v in values]
 
     def in_list(row: Mapping[str, Any]) -> bool:
-        column = row.get(name)
+        column = _column(row, name)
         if column is None:
             return False
-        if isinstance(column, bool):
-            column = int(column)
         if isinstance(column, int | float):
             value = float(column)
             hit = any(value == n if n is not None else str(column) == v for n, v in numbers)
