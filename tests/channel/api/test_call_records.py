@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django.http import HttpRequest, JsonResponse
+from django.core.signals import request_finished
+from django.db import close_old_connections
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.test import RequestFactory
 
 from channel.api.middleware import ApiCallRecordMiddleware
@@ -19,10 +21,20 @@ def answered(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"hasError": False})
 
 
+def close(response: HttpResponseBase) -> None:
+    """What the WSGI server does after writing the answer; without closing the test's database
+    connection in the middle of its transaction (as Django's test client does)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def test_the_records_are_written_when_the_server_closes_the_answer() -> None:
     response = ApiCallRecordMiddleware(answered)(RequestFactory().get("/api/omni/orders"))
     assert response.status_code == 200 and CallRecord.objects.count() == 0  # being sent
-    response.close()  # what the WSGI server does after writing it
+    close(response)
     record = CallRecord.objects.get()
     assert (record.path, record.status, record.response_body) == (
         "/api/omni/orders",
@@ -38,5 +50,5 @@ def test_a_record_that_cannot_be_written_is_logged_not_raised(monkeypatch, caplo
     monkeypatch.setattr(http, "save_records", broken)
     response = ApiCallRecordMiddleware(answered)(RequestFactory().get("/api/omni/orders"))
     with caplog.at_level(logging.ERROR):
-        response.close()
+        close(response)
     assert "could not store the call records" in caplog.text
