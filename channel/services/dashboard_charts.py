@@ -33,20 +33,6 @@ def hour_starts(now: datetime) -> list[datetime]:
     return [current - timedelta(hours=HOURS - 1 - n) for n in range(HOURS)]
 
 
-def _slot(at: datetime, starts: list[datetime]) -> int | None:
-    index = int((at - starts[0]).total_seconds() // 3600)
-    return index if 0 <= index < len(starts) else None
-
-
-def per_hour(times: Iterable[datetime | None], starts: list[datetime]) -> list[float | None]:
-    counts: list[float | None] = [0.0] * len(starts)
-    for at in times:
-        index = None if at is None else _slot(at, starts)
-        if index is not None:
-            counts[index] = (counts[index] or 0) + 1
-    return counts
-
-
 def percentile(values: list[int], fraction: float) -> float | None:
     if not values:
         return None
@@ -59,15 +45,15 @@ def _labels(starts: list[datetime]) -> list[str]:
 
 
 def hour_bounds(starts: list[datetime]) -> list[datetime]:
-    """Where each hour of `starts` begins and the last one ends, as _slot counts them (whole
-    hours of elapsed time from the first)."""
+    """Where each hour of `starts` begins and the last one ends (whole hours of elapsed time
+    from the first)."""
     first = starts[0].astimezone(UTC)
     return [first + timedelta(hours=n) for n in range(len(starts) + 1)]
 
 
 def hour_of(field: str, starts: list[datetime]) -> Case:
-    """_slot() of `field` in SQL, for rows at or after starts[0]: the hour's index, None from the
-    end of the last hour on (an int to read instead of a timestamp)."""
+    """The index of `field`'s hour in `starts`, in SQL, for rows at or after starts[0]; None from
+    the end of the last hour on (an int to read instead of a timestamp)."""
     bounds = hour_bounds(starts)[1:]
     whens = [When(**{f"{field}__lt": end}, then=Value(n)) for n, end in enumerate(bounds)]
     return Case(*whens, default=None, output_field=IntegerField())
@@ -76,8 +62,8 @@ def hour_of(field: str, starts: list[datetime]) -> Case:
 def counted_per_hour(
     queryset: QuerySet[Any], field: str, starts: list[datetime]
 ) -> list[float | None]:
-    """per_hour() of `field` over `queryset` (rows at or after starts[0]), counted by the
-    database: a count per hour comes back, not every timestamp."""
+    """How many rows of `queryset` (those at or after starts[0]) have `field` in each hour,
+    counted by the database: a count per hour comes back, not every timestamp."""
     counts: list[float | None] = [0.0] * len(starts)
     hours = (
         queryset.order_by()
@@ -106,16 +92,6 @@ def orders_chart(starts: list[datetime]) -> Chart:
     return Chart(title, line_chart(title, "orders", _labels(starts), series))
 
 
-def backlog_at(ends: list[datetime], spans: Iterable[tuple[datetime, datetime | None]]) -> list:
-    """How many operations were open (created, not yet finished) at each of `ends`."""
-    counts = [0.0] * len(ends)
-    for created, finished in spans:
-        for n, end in enumerate(ends):
-            if created <= end and (finished is None or finished > end):
-                counts[n] += 1
-    return counts
-
-
 OPEN = ("pending", "running")
 
 
@@ -136,10 +112,10 @@ def first_end(field: str, ends: list[datetime]) -> Case:
 
 
 def counted_backlog(since: datetime, ends: list[datetime]) -> list[float | None]:
-    """backlog_at() of the operations that can be open in the window: the database gives each
-    operation the first end it was created by and the first it was finished by (finished:
-    done_at, else none while pending or running, else the last update); an operation is open at
-    the ends between the two. Grouped, a few rows come back, not every operation."""
+    """How many operations were open (created, not yet finished) at each of `ends`. The database
+    gives each operation the first end it was created by and the first it was finished by
+    (finished: done_at, else none while pending or running, else the last update); an operation
+    is open at the ends between the two. Grouped, a few rows come back, not every operation."""
     finished = Coalesce("done_at", Case(When(state__in=OPEN, then=None), default=F("updated_at")))
     spans = (
         _outbox_spans(since)
@@ -183,16 +159,11 @@ def _calls(system: str, starts: list[datetime]) -> list[tuple[int | None, int, i
     )
 
 
-def call_stats(calls: list[tuple[datetime, int, int | None]], starts: list[datetime]) -> Stats:
-    """Per hour: p50 and p95 latency (ms) and the error rate (%: no answer or HTTP >= 400),
-    None where there was no call."""
-    return hourly_call_stats(((_slot(at, starts), ms, status) for at, ms, status in calls), starts)
-
-
 def hourly_call_stats(
     calls: Iterable[tuple[int | None, int, int | None]], starts: list[datetime]
 ) -> Stats:
-    """call_stats() of calls already placed in their hour (None: outside the window)."""
+    """Per hour: p50 and p95 latency (ms) and the error rate (%: no answer or HTTP >= 400), None
+    where there was no call; of calls already placed in their hour (None: outside the window)."""
     durations: list[list[int]] = [[] for _ in starts]
     errors = [0] * len(starts)
     for index, duration, status in calls:
